@@ -21,7 +21,7 @@ EXIT_DB_ERROR = 3
 
 
 def run_guarded(command: click.Command, args: list[str], *, prog_name: str) -> None:
-    """Invoke *command* and exit; known errors print ``cratewatch: error: ...`` and exit non-zero."""
+    """Invoke *command* and exit; known errors print one ``cratewatch: error:`` line."""
     try:
         command.main(args=args, prog_name=prog_name, standalone_mode=True)
     except AdvisoryDbError as e:

@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def cargo_main(argv: Sequence[str] | None = None) -> None:
-    """Run as a cargo plugin: ``cargo cratewatch ARGS`` calls ``cargo-cratewatch cratewatch ARGS``."""
+    """Run as a cargo plugin: ``cargo cratewatch X`` runs ``cargo-cratewatch cratewatch X``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["cratewatch"]:
         args = args[1:]
