@@ -38,7 +38,7 @@ class IndexDependency:
     """One dependency of a published version (one element of an index line's ``deps``)."""
 
     name: str
-    """The name the dependent uses (its ``Cargo.toml`` key); differs from ``package`` when renamed."""
+    """The name the dependent uses (its ``Cargo.toml`` key); differs from ``package`` if renamed."""
     package: str
     """The real crate name: the index's ``package`` key when present, else ``name``."""
     req: str
