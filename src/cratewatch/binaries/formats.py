@@ -1,0 +1,298 @@
+"""Find the ``.dep-v0`` section of an executable: format detection and section extraction.
+
+Where ``cargo auditable`` puts the data (auditable-extract's ``raw_auditable_data``):
+
+========  ==============================================  ====================
+format    section                                          read with
+========  ==============================================  ====================
+ELF       section ``.dep-v0``                              pyelftools
+PE        section ``.dep-v0``                              pefile
+Mach-O    segment ``__DATA``, section ``.dep-v0``          macholib
+WASM      custom section ``.dep-v0``                       (no library: 40 lines)
+========  ==============================================  ====================
+
+The libraries are pure Python and read headers lazily, so a hostile file can only make them
+raise, never crash the process; every such failure becomes one :class:`InvalidBinary`.
+Offsets and sizes from the headers are checked against the file before any data is read.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, assert_never
+
+import pefile
+from elftools.common.exceptions import ELFError
+from elftools.construct.core import ConstructError
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from macholib.mach_o import LC_SEGMENT, LC_SEGMENT_64
+from macholib.MachO import MachO
+
+from cratewatch.binaries.model import (
+    NO_AUDIT_DATA_REASON,
+    BinaryFormat,
+    InvalidBinary,
+    NoAuditData,
+)
+
+__all__ = ["SECTION_NAME", "RawAuditData", "detect_format", "extract_audit_data"]
+
+SECTION_NAME = ".dep-v0"
+"""The section name ``cargo auditable`` uses in every format."""
+
+_MACHO_SEGMENT = "__DATA"
+_ELF_MAGIC = b"\x7fELF"
+_PE_MAGIC = b"MZ"
+_WASM_MAGIC = b"\0asm"
+_MACHO_MAGICS = frozenset(
+    {
+        b"\xfe\xed\xfa\xce",  # MH_MAGIC (32-bit, big-endian)
+        b"\xce\xfa\xed\xfe",  # MH_CIGAM (32-bit, little-endian)
+        b"\xfe\xed\xfa\xcf",  # MH_MAGIC_64
+        b"\xcf\xfa\xed\xfe",  # MH_CIGAM_64
+    }
+)
+_FAT_MAGICS = frozenset({b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"})  # FAT_MAGIC, FAT_MAGIC_64
+_JAVA_CLASS_MIN = 45  # a Java class file shares CAFEBABE; its version field is >= 45
+_ELF_MAX_SECTIONS = 0xFF00  # SHN_LORESERVE: more needs extended numbering, never in executables
+_MACHO_ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_...
+
+# What the parsers raise on malformed input. They are pure Python, so a hostile header makes
+# them index, unpack or decode past what they expected; tests/test_binaries.py fuzzes real
+# binaries to check nothing else escapes.
+_PARSER_ERRORS = (
+    ELFError,
+    ConstructError,
+    pefile.PEFormatError,
+    struct.error,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    EOFError,
+    OverflowError,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawAuditData:
+    """The still-compressed content of a binary's ``.dep-v0`` section."""
+
+    binary_format: BinaryFormat
+    """The executable format the section was found in."""
+    data: bytes
+    """The section content (a zlib stream)."""
+
+
+def detect_format(head: bytes) -> BinaryFormat | None:
+    """The executable format announced by a file's first 8 bytes, or ``None`` when none is.
+
+    >>> detect_format(b"\\x7fELF\\x02\\x01\\x01\\x00")
+    <BinaryFormat.ELF: 'elf'>
+    >>> detect_format(b"\\xca\\xfe\\xba\\xbe\\x00\\x00\\x00\\x34") is None  # a Java class file
+    True
+    """
+    magic = head[:4]
+    if magic == _ELF_MAGIC:
+        return BinaryFormat.ELF
+    if magic[:2] == _PE_MAGIC:
+        return BinaryFormat.PE
+    if magic in _MACHO_MAGICS:
+        return BinaryFormat.MACHO
+    if magic in _FAT_MAGICS and len(head) >= 8:
+        (nfat_arch,) = struct.unpack(">I", head[4:8])
+        return BinaryFormat.MACHO if nfat_arch < _JAVA_CLASS_MIN else None
+    if magic == _WASM_MAGIC:
+        return BinaryFormat.WASM
+    return None
+
+
+def extract_audit_data(
+    path: Path, stream: BinaryIO, *, max_bytes: int
+) -> RawAuditData | NoAuditData:
+    """Read the ``.dep-v0`` section of the executable at ``path`` (open as ``stream``).
+
+    Raises :class:`InvalidBinary` when the file is not an executable, is truncated or
+    malformed, or the section is larger than ``max_bytes``.
+    """
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    binary_format = detect_format(stream.read(8))
+    if binary_format is None:
+        raise InvalidBinary(f"{path}: not an executable (no ELF, PE, Mach-O or WebAssembly header)")
+    reader = _Reader(path=path, stream=stream, size=size, max_bytes=max_bytes)
+    try:
+        match binary_format:
+            case BinaryFormat.ELF:
+                span = _elf_section(reader)
+            case BinaryFormat.PE:
+                span = _pe_section(reader)
+            case BinaryFormat.MACHO:
+                span = _macho_section(reader)
+            case BinaryFormat.WASM:
+                span = _wasm_section(reader)
+            case _:
+                assert_never(binary_format)
+    except InvalidBinary:  # a ValueError too, but already says what is wrong
+        raise
+    except _PARSER_ERRORS as e:
+        name = _FORMAT_NAMES[binary_format]
+        raise InvalidBinary(f"{path}: malformed {name} file: {_reason(e)}") from e
+    if span is None:
+        return NoAuditData(reason=NO_AUDIT_DATA_REASON, binary_format=binary_format)
+    return RawAuditData(binary_format=binary_format, data=reader.read(*span))
+
+
+_FORMAT_NAMES = {
+    BinaryFormat.ELF: "ELF",
+    BinaryFormat.PE: "PE",
+    BinaryFormat.MACHO: "Mach-O",
+    BinaryFormat.WASM: "WebAssembly",
+}
+
+
+def _reason(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:200] if text else type(error).__name__
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Reader:
+    """The open file and the checks every format applies to a section's place in it."""
+
+    path: Path
+    stream: BinaryIO
+    size: int
+    max_bytes: int
+
+    def fail(self, problem: str) -> InvalidBinary:
+        return InvalidBinary(f"{self.path}: {SECTION_NAME}: {problem}")
+
+    def span(self, offset: int, length: int) -> tuple[int, int]:
+        """Check that ``length`` bytes at ``offset`` are in the file and within the limit."""
+        if length == 0:
+            raise self.fail("the section is empty")
+        if length > self.max_bytes:
+            raise self.fail(f"the section is {length} bytes, over the {self.max_bytes}-byte limit")
+        if offset < 0 or offset + length > self.size:
+            raise InvalidBinary(
+                f"{self.path}: truncated file: section {SECTION_NAME} needs bytes "
+                f"{offset}..{offset + length} but the file has {self.size}"
+            )
+        return offset, length
+
+    def read(self, offset: int, length: int) -> bytes:
+        self.stream.seek(offset)
+        data = self.stream.read(length)
+        if len(data) != length:  # the file shrank while we read it
+            raise InvalidBinary(f"{self.path}: truncated file: short read of {SECTION_NAME}")
+        return data
+
+
+def _elf_section(reader: _Reader) -> tuple[int, int] | None:
+    elf = ELFFile(reader.stream)
+    count = elf.num_sections()
+    table_end = elf["e_shoff"] + count * elf["e_shentsize"]
+    if count > _ELF_MAX_SECTIONS:
+        raise ValueError(f"{count} section headers (an executable has far fewer)")
+    if count and table_end > reader.size:
+        raise InvalidBinary(
+            f"{reader.path}: truncated file: the ELF section headers end at byte {table_end} "
+            f"but the file has {reader.size}"
+        )
+    for section in elf.iter_sections():
+        if section.name != SECTION_NAME:
+            continue
+        if section["sh_type"] == "SHT_NOBITS":
+            raise reader.fail("the section has no data in the file (SHT_NOBITS)")
+        if section["sh_flags"] & SH_FLAGS.SHF_COMPRESSED:
+            raise reader.fail("ELF-compressed sections are not supported")
+        return reader.span(section["sh_offset"], section["sh_size"])
+    return None
+
+
+def _pe_section(reader: _Reader) -> tuple[int, int] | None:
+    pe = pefile.PE(name=str(reader.path), fast_load=True)
+    try:
+        for section in pe.sections:
+            if section.Name.rstrip(b"\0") != SECTION_NAME.encode():
+                continue
+            raw_size = section.SizeOfRawData
+            virtual_size = section.Misc_VirtualSize
+            # The file holds SizeOfRawData bytes, padded to the file alignment; the data
+            # itself is VirtualSize bytes when that is smaller.
+            length = min(raw_size, virtual_size) if virtual_size else raw_size
+            return reader.span(section.PointerToRawData, length)
+        return None
+    finally:
+        pe.close()
+
+
+def _macho_section(reader: _Reader) -> tuple[int, int] | None:
+    macho = MachO(str(reader.path), allow_unknown_load_commands=True)
+    for header in macho.headers:  # one per architecture of a fat (universal) binary
+        for load_command, _command, sections in header.commands:
+            if load_command.cmd not in (LC_SEGMENT, LC_SEGMENT_64):
+                continue
+            for section in sections:
+                if (
+                    _c_string(section.segname) != _MACHO_SEGMENT
+                    or _c_string(section.sectname) != SECTION_NAME
+                ):
+                    continue
+                if section.flags & 0xFF in _MACHO_ZEROFILL_TYPES:
+                    raise reader.fail("the section has no data in the file (zero-fill)")
+                return reader.span(header.offset + section.offset, section.size)
+    return None
+
+
+def _c_string(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("latin-1")
+
+
+def _wasm_section(reader: _Reader) -> tuple[int, int] | None:
+    """Walk the module's sections; a custom section (id 0) starts with its name."""
+    stream = reader.stream
+    stream.seek(4)
+    if stream.read(4) != b"\x01\0\0\0":
+        raise ValueError("unsupported WebAssembly version")
+    position = 8
+    while position < reader.size:
+        stream.seek(position)
+        section_id = stream.read(1)[0]
+        length, start = _leb128(stream, position + 1)
+        end = start + length
+        if end > reader.size:
+            raise InvalidBinary(
+                f"{reader.path}: truncated file: a WebAssembly section ends at byte {end} "
+                f"but the file has {reader.size}"
+            )
+        if section_id == 0:
+            name_length, name_start = _leb128(stream, start)
+            name_end = name_start + name_length
+            if name_end > end:
+                raise ValueError("a custom section name runs past its section")
+            if stream.read(name_length) == SECTION_NAME.encode():
+                return reader.span(name_end, end - name_end)
+        position = end
+    return None
+
+
+def _leb128(stream: BinaryIO, position: int) -> tuple[int, int]:
+    """Decode an unsigned 32-bit LEB128 at ``position``: (value, position after it)."""
+    stream.seek(position)
+    value = 0
+    for i in range(5):
+        byte = stream.read(1)
+        if not byte:
+            raise EOFError("the file ends inside a WebAssembly section header")
+        value |= (byte[0] & 0x7F) << (7 * i)
+        if not byte[0] & 0x80:
+            return value, position + i + 1
+    raise ValueError("a WebAssembly LEB128 number is longer than 5 bytes")
