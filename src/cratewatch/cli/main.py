@@ -20,6 +20,8 @@ __all__ = ["cargo_main", "cli", "main"]
 
 # (module, attribute) of every subcommand; imported lazily so `cratewatch --help` stays fast.
 _COMMANDS: tuple[tuple[str, str], ...] = (
+    ("cratewatch.cli.advisories", "advisories"),
+    ("cratewatch.cli.db", "db"),
 )
 
 
