@@ -39,13 +39,15 @@ def key_path(parent: str, key: str) -> str:
     return f"{parent}.{part}" if parent else part
 
 
-def dotted(*parts: str | int) -> str:
-    """Join path parts: strings become dotted keys, integers array indexes.
+def dotted(prefix: str, *parts: str | int) -> str:
+    """Extend the dotted path ``prefix``: strings become keys, integers array indexes.
 
     >>> dotted("package", 3, "dependencies", 0)
     'package[3].dependencies[0]'
+    >>> dotted("package[3]", "version")
+    'package[3].version'
     """
-    out = ""
+    out = prefix
     for part in parts:
         out = f"{out}[{part}]" if isinstance(part, int) else key_path(out, part)
     return out

@@ -26,7 +26,7 @@ lockfile``.
 ['app 0.1.0', 'itoa 1.0.11 (registry+https://github.com/rust-lang/crates.io-index)']
 >>> itoa = lock.find("itoa")[0]
 >>> itoa.line, itoa.source.is_crates_io
-(9, True)
+(8, True)
 >>> [[p.name for p in path] for path in lock.paths_to_roots(itoa)]
 [['itoa', 'app']]
 """
@@ -407,10 +407,10 @@ class _Parser:
         checksum = f.opt_string(table, "checksum", where)
         if checksum is not None:
             self.format = max(self.format, 2)
-        deps = [
-            (dotted(where, "dependencies", i), f.as_string(item, dotted(where, "dependencies", i)))
-            for i, item in enumerate(f.array(table, "dependencies", where))
-        ]
+        deps = []
+        for i, item in enumerate(f.array(table, "dependencies", where)):
+            item_where = f"{where}.dependencies[{i}]"
+            deps.append((item_where, f.as_string(item, item_where)))
         replace_text = f.opt_string(table, "replace", where)
         return _Raw(
             where=where,
@@ -482,7 +482,7 @@ class _Parser:
         if encoded.source is not None:
             for i in candidates:
                 source = self.raws[i].source
-                if source is not None and source.same_source(encoded.source):
+                if source is not None and _same_edge_source(source, encoded.source):
                     return i
             self.fields.fail(where, f"no package '{encoded}' in the lockfile")
         local = [i for i in candidates if self.raws[i].source is None]
@@ -582,6 +582,19 @@ class _Parser:
         return tuple(unused)
 
 
+def _same_edge_source(package: SourceId, edge: SourceId) -> bool:
+    """Whether an edge's source names the package's: v1/v2 edges spell ``?branch=master`` as
+    the default branch."""
+    if package.same_source(edge):
+        return True
+    return (
+        edge.is_git
+        and isinstance(edge.reference, GitDefaultBranch)
+        and package.reference == GitBranch(name="master")
+        and package.url == edge.url
+    )
+
+
 def _with_checksum(package: Package, checksum: str | None) -> Package:
     return Package(
         name=package.name,
@@ -612,6 +625,8 @@ def _header_lines(text: str) -> dict[str, list[int]]:
             if match:
                 key = ".".join(part.strip().strip("\"'") for part in match.group(2).split("."))
                 found.setdefault(key, []).append(number)
+        if in_string is None and '"""' not in line and "'''" not in line:
+            continue  # no multi-line string can open on this line
         in_string = _scan_line(line, in_string)
     return found
 
