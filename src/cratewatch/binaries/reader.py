@@ -49,11 +49,16 @@ def read_auditable(path: Path, *, max_json_bytes: int = DEFAULT_MAX_JSON_BYTES) 
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         raise UnreadableBinary(f"{path}: cannot open: {e.strerror or e}") from e
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError as e:
+        os.close(fd)
+        raise UnreadableBinary(f"{path}: cannot read: {e.strerror or e}") from e
+    if not regular:  # a directory cannot be read; a FIFO or device would block or never end
+        os.close(fd)
+        raise UnreadableBinary(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as stream:
         try:
-            mode = os.fstat(stream.fileno()).st_mode
-            if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
-                raise UnreadableBinary(f"{path}: not a regular file")
             found = extract_audit_data(path, stream, max_bytes=max_json_bytes)
         except OSError as e:
             raise UnreadableBinary(f"{path}: cannot read: {e.strerror or e}") from e
