@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from cratewatch.errors import ParseError
 
-__all__ = ["Fields", "describe", "dotted", "key_path", "load_toml"]
+__all__ = ["Fields", "describe", "dotted", "header_lines", "key_path", "load_toml"]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -180,3 +180,75 @@ class Fields:
         """``table[key]`` as an array, empty when absent."""
         value = table.get(key)
         return [] if value is None else self.as_array(value, key_path(where, key))
+
+
+# --- positions ------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"[ \t]*(\[\[?)([^\]\n]*)\]")
+
+
+def header_lines(text: str) -> dict[str, list[int]]:
+    """The 1-based line of every table header (``[a]``, ``[[a.b]]``) outside strings, by key.
+
+    tomllib gives no positions, so this scans the text, skipping strings and comments.
+    """
+    found: dict[str, list[int]] = {}
+    in_string: str | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if in_string is None:
+            match = _HEADER.match(line)
+            if match:
+                key = ".".join(part.strip().strip("\"'") for part in match.group(2).split("."))
+                found.setdefault(key, []).append(number)
+        if in_string is None and '"""' not in line and "'''" not in line:
+            continue  # no multi-line string can open on this line
+        in_string = _scan_line(line, in_string)
+    return found
+
+
+def _scan_line(line: str, in_string: str | None) -> str | None:
+    """The delimiter of the multi-line string (three quotes) still open at the end of
+    ``line``, given the one open at its start."""
+    i, n = 0, len(line)
+    while i < n:
+        if in_string is not None:
+            end = _multiline_end(line, i, in_string)
+            if end < 0:
+                return in_string
+            in_string, i = None, end
+            continue
+        char = line[i]
+        if char == "#":
+            return None
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            in_string = line[i : i + 3]
+            i += 3
+        elif char == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+            i += 1
+        elif char == "'":
+            end = line.find("'", i + 1)
+            i = n if end < 0 else end + 1
+        else:
+            i += 1
+    return in_string
+
+
+def _multiline_end(line: str, start: int, delimiter: str) -> int:
+    """Where a multi-line string open at ``start`` ends on ``line`` (after its closing
+    delimiter and up to two more quotes of content), or -1 when it does not."""
+    i, n = start, len(line)
+    while i < n:
+        if delimiter == '"""' and line[i] == "\\":
+            i += 2
+        elif line.startswith(delimiter, i):
+            i += 3
+            extra = 0
+            while i < n and line[i] == delimiter[0] and extra < 2:
+                i, extra = i + 1, extra + 1
+            return i
+        else:
+            i += 1
+    return -1
