@@ -1,0 +1,135 @@
+"""The resolver's entry point: roots in, Cargo.lock package sets out.
+
+A root ``NAME@VERSION`` is resolved the way ``cargo generate-lockfile`` resolves an empty
+package whose only dependency is ``NAME = { version = "=VERSION", features = [...],
+default-features = ... }``: the package set returned is the lock file's, minus that empty
+package. With ``include_dev`` the root's dev-dependencies are added to the empty package
+(Cargo would resolve them if the root were a workspace member).
+
+>>> from cratewatch.registry.model import IndexEntry
+>>> line = IndexEntry(name="a", vers="1.0.0", deps=(), features={}, yanked=False,
+...                   links=None, rust_version=None, cksum="", schema=1)
+>>> resolver = Resolver(lambda name: (line,) if name == "a" else ())
+>>> [str(p) for p in resolver.resolve(RootRequest(name="a", version="1.0.0")).packages]
+['a@1.0.0']
+"""
+
+from __future__ import annotations
+
+from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
+from cratewatch.resolver.candidates import CandidateSource, VersionLookup
+from cratewatch.resolver.core import Outcome, Solver, Unsolvable
+from cratewatch.resolver.features import Expander
+from cratewatch.resolver.model import PackageId, Resolution, Resolved, RootRequest, Unresolved
+from cratewatch.resolver.platform import Target
+from cratewatch.resolver.summary import InvalidSummary, Summary, build_summary
+from cratewatch.semver import InvalidVersion, Version
+
+__all__ = ["ROOT_NAME", "Resolver"]
+
+ROOT_NAME = " root"
+"""Name of the synthetic package depending on the root (no crate can be named so)."""
+
+
+class Resolver:
+    """Resolves roots against one index; everything learnt is reused for the next root."""
+
+    __slots__ = ("_expander", "_source", "_target")
+
+    def __init__(self, lookup: VersionLookup, *, target: Target | None = None) -> None:
+        """``lookup(name)`` returns the index lines of a crate (``()`` if there is none).
+
+        Without ``target`` the answer is the lock file's package set, which holds the
+        dependencies of every platform. With ``target`` the versions stay the lock file's, but
+        only packages reachable from the root through dependencies that apply to that target
+        are kept (what ``cargo tree --target`` shows, features unified as in the lock file).
+        """
+        self._source = CandidateSource(lookup)
+        self._expander = Expander(self._source)
+        self._target = target
+
+    @property
+    def source(self) -> CandidateSource:
+        """The memoised view of the index (summaries and candidate lists)."""
+        return self._source
+
+    def resolve(self, request: RootRequest) -> Resolution:
+        """Resolve one root; failures come back as :class:`Unresolved`, never raised."""
+        try:
+            version = Version.parse(request.version)
+        except InvalidVersion as e:
+            return Unresolved(request=request, reason=e.args[0].splitlines()[0])
+        root = self._root_summary(request, version)
+        if isinstance(root, str):
+            return Unresolved(request=request, reason=root)
+        try:
+            outcome = Solver(self._source, self._expander).solve(root)
+        except Unsolvable as e:
+            return Unresolved(request=request, reason=e.reason)
+        kept = outcome.packages
+        if self._target is not None:
+            kept = _reachable(outcome, root, self._target)
+        ids = {s: PackageId(name=s.name, version=s.version) for s in kept}
+        root_id = PackageId(name=request.name, version=version)
+        return Resolved(
+            request=request,
+            root=root_id,
+            packages=tuple(sorted(ids.values())),
+            features={ids[s]: f for s, f in outcome.features.items() if s in ids},
+        )
+
+    def _root_summary(self, request: RootRequest, version: Version) -> Summary | str:
+        crate = self._source.crate(request.name)
+        published = crate.by_version.get(version)
+        features = request.features
+        if request.all_features and published is not None:
+            features = tuple(sorted(published.features))
+        deps = [
+            IndexDependency(
+                name=request.name,
+                package=request.name,
+                req=f"={version}",
+                kind=DepKind.NORMAL,
+                target=None,
+                optional=False,
+                default_features=request.default_features,
+                features=features,
+                registry=None,
+            )
+        ]
+        if request.include_dev and published is not None:
+            dev = [d.source for d in published.deps if d.kind is DepKind.DEV]
+            # the order Cargo reads them from a manifest: untargeted tables, then by target
+            dev.sort(key=lambda d: (d.target is not None, d.target or "", d.name))
+            deps.extend(dev)
+        entry = IndexEntry(
+            name=ROOT_NAME,
+            vers="0.0.0",
+            deps=tuple(deps),
+            features={},
+            yanked=False,
+            links=None,
+            rust_version=None,
+            cksum="",
+            schema=1,
+        )
+        built = build_summary(entry, self._source.interner)
+        if isinstance(built, InvalidSummary):
+            return f"{request.describe()}: {built.reason}"
+        return built
+
+
+def _reachable(outcome: Outcome, root: Summary, target: Target) -> tuple[Summary, ...]:
+    """Packages reachable from ``root`` through dependencies that apply to ``target``."""
+    children: dict[Summary, list[Summary]] = {}
+    for parent, child, deps in outcome.edges:
+        if any(d.platform is None or d.platform.matches(target) for d in deps):
+            children.setdefault(parent, []).append(child)
+    seen = {root}
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return tuple(s for s in outcome.packages if s in seen)

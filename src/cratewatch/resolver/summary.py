@@ -1,0 +1,302 @@
+"""Index lines as the resolver sees them: Cargo's ``Summary`` with validated features.
+
+Cargo turns each index line into a ``Summary`` (``sources/registry/index``, ``core/summary.rs``)
+and silently skips a line it cannot: a version or requirement that does not parse, a ``target``
+that is not a platform, an optional dev-dependency, a feature table that names something that
+is neither a feature nor a dependency. Such a version is never chosen. :func:`build_summary`
+applies exactly those checks and returns a :class:`Summary` or an :class:`InvalidSummary`.
+
+The classes here are the resolver's hot data: plain slotted objects compared by identity
+(each is built once per index line and shared), not dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
+from cratewatch.resolver.platform import InvalidPlatform, Platform, parse_platform
+from cratewatch.semver import InvalidVersion, InvalidVersionReq, Version, VersionReq
+
+__all__ = [
+    "DEP",
+    "DEP_FEATURE",
+    "FEATURE",
+    "CRATES_IO_INDEX",
+    "Dep",
+    "DepInterner",
+    "FeatureValue",
+    "InvalidSummary",
+    "Summary",
+    "activation_key",
+    "build_summary",
+    "parse_feature_value",
+]
+
+CRATES_IO_INDEX = "https://github.com/rust-lang/crates.io-index"
+"""The ``registry`` value that names crates.io itself."""
+
+FEATURE = 0
+"""``FeatureValue`` tag: enables another feature of the same package (``"foo"``)."""
+DEP = 1
+"""``FeatureValue`` tag: enables an optional dependency (``"dep:foo"``)."""
+DEP_FEATURE = 2
+"""``FeatureValue`` tag: enables a feature of a dependency (``"foo/bar"``, weak ``"foo?/bar"``)."""
+
+FeatureValue = tuple[int, str, str, bool]
+"""``(tag, name, dep_feature, weak)``; ``dep_feature`` is ``""`` and ``weak`` False unless
+the tag is :data:`DEP_FEATURE`."""
+
+
+def parse_feature_value(text: str) -> FeatureValue:
+    """Classify one entry of a feature table like Cargo's ``FeatureValue::new``.
+
+    >>> parse_feature_value("serde?/std")
+    (2, 'serde', 'std', True)
+    >>> parse_feature_value("dep:serde")
+    (1, 'serde', '', False)
+    """
+    dep, slash, feat = text.partition("/")
+    if slash:
+        if dep.endswith("?"):
+            return (DEP_FEATURE, dep[:-1], feat, True)
+        return (DEP_FEATURE, dep, feat, False)
+    if text.startswith("dep:"):
+        return (DEP, text[4:], "", False)
+    return (FEATURE, text, "", False)
+
+
+def activation_key(name: str, version: Version) -> str:
+    """Cargo's ``ActivationsKey`` minus the source: the name and the semver-compatibility class.
+
+    Two versions with the same key cannot both be in one resolution.
+
+    >>> activation_key("rand", Version.parse("0.7.3")), activation_key("rand", Version.parse("1.2.0"))
+    ('rand 0.7', 'rand 1')
+    """
+    if version.major:
+        return f"{name} {version.major}"
+    if version.minor:
+        return f"{name} 0.{version.minor}"
+    return f"{name} 0.0.{version.patch}"
+
+
+class Dep:
+    """One dependency declaration of a summary, parsed (shared between equal declarations)."""
+
+    __slots__ = (
+        "foreign",
+        "kind",
+        "name",
+        "optional",
+        "package",
+        "platform",
+        "req",
+        "req_text",
+        "source",
+        "transitive",
+        "uses_default",
+        "want",
+    )
+
+    def __init__(self, source: IndexDependency, req: VersionReq, platform: Platform | None) -> None:
+        self.source = source
+        """The index dependency this was built from."""
+        self.name = source.name
+        """The name in the dependent's ``Cargo.toml`` (features refer to it)."""
+        self.package = source.package
+        """The crate it resolves to."""
+        self.req = req
+        self.req_text = source.req
+        self.kind = source.kind
+        self.transitive = source.kind is not DepKind.DEV
+        """Normal and build dependencies are; dev-dependencies only count for the root."""
+        self.optional = source.optional
+        self.uses_default = source.default_features
+        self.want = frozenset(f for f in source.features if f)
+        """Features asked of the dependency; Cargo drops the empty name old indexes contain."""
+        self.platform = platform
+        self.foreign = source.registry is not None and source.registry != CRATES_IO_INDEX
+        """Whether it names another registry (which this resolver cannot see)."""
+
+    def describe(self) -> str:
+        """``name = "req"`` as Cargo prints a requirement."""
+        return f'{self.package} = "{self.req_text}"'
+
+
+class DepInterner:
+    """Shares one :class:`Dep` per distinct index dependency (they hash structurally once)."""
+
+    __slots__ = ("_deps",)
+
+    def __init__(self) -> None:
+        self._deps: dict[IndexDependency, Dep | str] = {}
+
+    def get(self, source: IndexDependency) -> Dep | str:
+        """The shared :class:`Dep`, or the reason the declaration makes its line invalid."""
+        dep = self._deps.get(source)
+        if dep is None:
+            dep = self._deps[source] = _build_dep(source)
+        return dep
+
+
+def _build_dep(source: IndexDependency) -> Dep | str:
+    try:
+        req = VersionReq.parse(source.req)
+    except InvalidVersionReq as e:
+        return f"dependency `{source.name}`: {e.args[0].splitlines()[0]}"
+    platform = None
+    if source.target is not None:
+        try:
+            platform = parse_platform(source.target)
+        except InvalidPlatform as e:
+            return f"dependency `{source.name}`: {e}"
+    if source.optional and source.kind is DepKind.DEV:
+        return f"dev-dependencies are not allowed to be optional: `{source.name}`"
+    return Dep(source, req, platform)
+
+
+class Summary:
+    """One usable published version: parsed deps and the validated feature table."""
+
+    __slots__ = (
+        "deps",
+        "entry",
+        "features",
+        "has_default",
+        "key",
+        "links",
+        "name",
+        "optional_names",
+        "version",
+    )
+
+    def __init__(
+        self,
+        entry: IndexEntry,
+        version: Version,
+        deps: tuple[Dep, ...],
+        features: Mapping[str, tuple[FeatureValue, ...]],
+    ) -> None:
+        self.entry = entry
+        self.name = entry.name
+        self.version = version
+        self.key = activation_key(entry.name, version)
+        self.deps = deps
+        self.features = features
+        """Feature name -> values, with the implicit features of optional dependencies."""
+        self.has_default = "default" in features
+        self.links = entry.links
+        self.optional_names = frozenset(d.name for d in deps if d.optional)
+
+    def __repr__(self) -> str:
+        return f"<Summary {self.name} {self.version}>"
+
+    def describe(self) -> str:
+        """``name v1.2.3`` as Cargo names a package."""
+        return f"{self.name} v{self.version}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvalidSummary:
+    """An index line Cargo would skip, and why."""
+
+    entry: IndexEntry
+    """The skipped line."""
+    reason: str
+    """Cargo's objection."""
+
+
+def build_summary(entry: IndexEntry, interner: DepInterner) -> Summary | InvalidSummary:
+    """Validate one index line the way Cargo's index loader and ``Summary::new`` do."""
+    try:
+        version = Version.parse(entry.vers)
+    except InvalidVersion as e:
+        return InvalidSummary(entry=entry, reason=e.args[0].splitlines()[0])
+    deps: list[Dep] = []
+    for source in entry.deps:
+        dep = interner.get(source)
+        if isinstance(dep, str):
+            return InvalidSummary(entry=entry, reason=dep)
+        deps.append(dep)
+    features = _build_feature_map(entry.features, deps)
+    if isinstance(features, str):
+        return InvalidSummary(entry=entry, reason=features)
+    return Summary(entry, version, tuple(deps), features)
+
+
+def _valid_feature_name(name: str) -> bool:
+    if not name:
+        return False
+    first = name[0]
+    if not (first.isidentifier() or "0" <= first <= "9"):
+        return False
+    return all(ch in "+-." or ("a" + ch).isidentifier() for ch in name[1:])
+
+
+def _build_feature_map(
+    raw: Mapping[str, tuple[str, ...]], deps: list[Dep]
+) -> dict[str, tuple[FeatureValue, ...]] | str:
+    """Cargo's ``build_feature_map``: implicit features, then every validation it makes."""
+    dep_map: dict[str, bool] = {}
+    for dep in deps:
+        dep_map[dep.name] = dep_map.get(dep.name, False) or dep.optional
+    fmap: dict[str, tuple[FeatureValue, ...]] = {
+        name: tuple(parse_feature_value(v) for v in values) for name, values in raw.items()
+    }
+    explicit = {fv[1] for fvs in fmap.values() for fv in fvs if fv[0] == DEP}
+    for dep in deps:
+        if dep.optional and dep.name not in raw and dep.name not in explicit:
+            fmap[dep.name] = ((DEP, dep.name, "", False),)
+    for feature, fvs in fmap.items():
+        if not _valid_feature_name(feature):
+            return f"invalid feature name `{feature}`"
+        for tag, name, dep_feature, weak in fvs:
+            problem = _check_value(tag, name, dep_feature, weak, raw, fmap, dep_map)
+            if problem:
+                return f"feature `{feature}` {problem}"
+    used = {fv[1] for fvs in fmap.values() for fv in fvs if fv[0] != FEATURE}
+    for name, optional in dep_map.items():
+        if optional and name not in used:
+            return f"optional dependency `{name}` is not included in any feature"
+    return fmap
+
+
+def _check_value(
+    tag: int,
+    name: str,
+    dep_feature: str,
+    weak: bool,
+    raw: Mapping[str, tuple[str, ...]],
+    fmap: Mapping[str, tuple[FeatureValue, ...]],
+    dep_map: Mapping[str, bool],
+) -> str:
+    is_dep = name in dep_map
+    is_optional = dep_map.get(name, False)
+    if tag == FEATURE:
+        if name in raw:
+            return ""
+        if not is_dep:
+            return f"includes `{name}` which is neither a dependency nor another feature"
+        if is_optional:
+            if name not in fmap:
+                return f"includes `{name}`, an optional dependency without an implicit feature"
+            return ""
+        return f"includes `{name}`, but `{name}` is not an optional dependency"
+    if tag == DEP:
+        if not is_dep:
+            return f"includes `dep:{name}`, but `{name}` is not listed as a dependency"
+        if not is_optional:
+            return f"includes `dep:{name}`, but `{name}` is not an optional dependency"
+        return ""
+    shown = f"{name}{'?' if weak else ''}/{dep_feature}"
+    if "/" in dep_feature:
+        return f"includes `{shown}` with more than one slash"
+    if name.startswith("dep:"):
+        return f"includes `{shown}` with both `dep:` and `/`"
+    if not is_dep:
+        return f"includes `{shown}`, but `{name}` is not a dependency"
+    if weak and not is_optional:
+        return f"includes `{shown}` with a `?`, but `{name}` is not an optional dependency"
+    return ""
