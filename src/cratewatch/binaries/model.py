@@ -49,6 +49,7 @@ NO_AUDIT_DATA_REASON = "no embedded dependency data (build with `cargo auditable
 
 _U32_MAX = 2**32 - 1
 _SHOWN = 60  # characters of a bad string value quoted in a message
+_CYCLE_SHOWN = 8  # packages of a dependency cycle named in a message
 
 
 class InvalidBinary(ParseError):
@@ -332,5 +333,10 @@ def _check_acyclic(fields: _Fields, packages: tuple[BinaryPackage, ...]) -> None
         node = parent[node]
     cycle = list(walk)[walk[node] :]
     cycle.reverse()  # the walk went from dependency to dependent
-    shown = " -> ".join(f"{packages[n].name} {packages[n].version}" for n in [*cycle, cycle[0]])
+    first = cycle.index(min(cycle))
+    cycle = cycle[first:] + cycle[:first]
+    names = [f"{packages[n].name} {packages[n].version}" for n in cycle]
+    if len(names) > _CYCLE_SHOWN:
+        names[_CYCLE_SHOWN - 1 :] = [f"... ({len(cycle) - _CYCLE_SHOWN + 1} more)"]
+    shown = " -> ".join([*names, names[0]])
     fields.fail(f"packages[{cycle[0]}].dependencies", f"dependency cycle: {shown}")
