@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from cratewatch.advisories.model import Advisory, AdvisoryKind
+from cratewatch.cli.advisories_osv import export_osv
 from cratewatch.cli.dbopts import (
     DbOptions,
     database_options,
@@ -112,3 +113,6 @@ def advisory_json(a: Advisory) -> dict[str, Any]:
         "collection": a.collection.value,
         "path": a.path,
     }
+
+
+advisories.add_command(export_osv)
