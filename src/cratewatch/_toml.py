@@ -113,9 +113,13 @@ class Fields:
         """Raise the error for the field at dotted path ``where``."""
         raise self.problem(where, message)
 
+    def mismatch(self, value: object, expected: str, where: str) -> ParseError:
+        """The standard ``expected X, got Y`` error (to ``raise``)."""
+        return self.problem(where, f"expected {expected}, got {describe(value)}")
+
     def expect(self, value: object, expected: str, where: str) -> NoReturn:
         """Raise the standard ``expected X, got Y`` error."""
-        self.fail(where, f"expected {expected}, got {describe(value)}")
+        raise self.mismatch(value, expected, where)
 
     # --- values -------------------------------------------------------------------------------
 
