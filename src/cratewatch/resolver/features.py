@@ -173,18 +173,19 @@ class Expander:
             return FeatureProblem(kind=e.kind, name=e.name)
         query = self._source.query
         found: list[DepInfo] = []
-        valid: set[str] = set()
         for dep in summary.deps:
             if not (dep.transitive or dev_deps):
                 continue
             if dep.optional and dep.name not in reqs.deps:
                 continue
-            valid.add(dep.name)
             asked = reqs.deps.get(dep.name)
             features = dep.want | asked if asked else dep.want
             found.append((dep, query(dep), features))
+        # Cargo 1.95 accepts `x/f` naming a dev-dependency outside the workspace (checked
+        # against real cargo); only a name that is no dependency at all is refused.
+        names = summary.dep_names
         for name in reqs.deps:
-            if name not in valid:
+            if name not in names:
                 return FeatureProblem(kind="missing-dependency", name=name)
         found.sort(key=lambda info: len(info[1].summaries))
         return Expanded(used=frozenset(reqs.features), deps=tuple(found))

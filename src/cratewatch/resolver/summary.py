@@ -161,6 +161,7 @@ class Summary:
     """One usable published version: parsed deps and the validated feature table."""
 
     __slots__ = (
+        "dep_names",
         "deps",
         "entry",
         "features",
@@ -189,6 +190,7 @@ class Summary:
         self.has_default = "default" in features
         self.links = entry.links
         self.optional_names = frozenset(d.name for d in deps if d.optional)
+        self.dep_names = frozenset(d.name for d in deps)
 
     def __repr__(self) -> str:
         return f"<Summary {self.name} {self.version}>"
