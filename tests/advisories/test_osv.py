@@ -27,6 +27,7 @@ from cratewatch.advisories.ranges import affected_ranges
 from cratewatch.advisories.rustsec import parse_advisory
 from cratewatch.errors import AdvisoryDbError
 from cratewatch.semver import Version
+from tests.advisories.gitrepo import commit_all, git
 from tests.advisories.test_osv_import import zip_of
 
 UTC = datetime.UTC
@@ -36,19 +37,6 @@ def _schema_validator(shared_data: Path) -> jsonschema.protocols.Validator:
     schema = json.loads((shared_data.parent / "schemas" / "osv-schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
-
-
-def _git(repo: Path, *args: str, when: str = "2024-01-02T03:04:05+02:00") -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-    }
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 # --- a small advisory database in a real git repository ------------------------------------
@@ -181,14 +169,12 @@ def small_db(tmp_path: Path) -> AdvisoryDatabase:
     ]:
         (repo / rel).parent.mkdir(parents=True)
         (repo / rel).write_text(text, encoding="utf-8")
-    _git(repo.parent, "init", "-q", "-b", "main", str(repo))
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "two advisories", when="2023-12-01T00:00:00Z")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "two advisories", when=1_701_388_800)  # 2023-12-01T00:00:00Z
     (repo / "crates/baz").mkdir()
     (repo / "crates/baz/RUSTSEC-2099-0002.md").write_text(MINIMAL_ADVISORY, encoding="utf-8")
     (repo / "crates/foo-bar/RUSTSEC-2099-0001.md").write_text(FULL_ADVISORY + "\n")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "edit", when="2024-01-02T03:04:05+02:00")
+    commit_all(repo, "edit", when=1_704_157_445)  # 2024-01-02T03:04:05+02:00
     return load_database(str(repo), cache_dir=tmp_path / "cache", fetch=False)
 
 
@@ -281,11 +267,19 @@ def test_severity_type_follows_the_cvss_version(cvss: str, kind: str) -> None:
     assert record["affected"][0]["database_specific"]["cvss"] == cvss
 
 
-def test_url_is_normalized_like_the_url_crate() -> None:
-    text = MINIMAL_ADVISORY.replace('informational = "unmaintained"', 'url = "HTTPS://Example.ORG"')
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [
+        ("HTTPS://Example.ORG", "https://example.org/"),
+        ("https://Me@Example.org?q=A", "https://Me@example.org/?q=A"),
+        ("https://example.org/Path/X#Frag", "https://example.org/Path/X#Frag"),
+    ],
+)
+def test_url_is_normalized_like_the_url_crate(url: str, normalized: str) -> None:
+    text = MINIMAL_ADVISORY.replace('informational = "unmaintained"', f'url = "{url}"')
     adv = parse_advisory(text, path="crates/baz/RUSTSEC-2099-0002.md")
     record = advisory_to_osv(adv, modified=datetime.datetime(2024, 1, 1, tzinfo=UTC))
-    assert record["references"][2] == {"type": "WEB", "url": "https://example.org/"}
+    assert record["references"][2] == {"type": "WEB", "url": normalized}
 
 
 # --- export_osv -------------------------------------------------------------------------------

@@ -121,10 +121,11 @@ def _normalize_url(url: str) -> str:
     match = re.fullmatch(r"(?i)(https?)://([^/?#]*)(.*)", url, re.DOTALL)
     if match is None:
         return url
-    scheme, host, rest = match.groups()
+    scheme, authority, rest = match.groups()
+    userinfo, at, host = authority.rpartition("@")
     if not rest.startswith("/"):
         rest = "/" + rest
-    return f"{scheme.lower()}://{host.lower()}{rest}"
+    return f"{scheme.lower()}://{userinfo}{at}{host.lower()}{rest}"
 
 
 def _reference_type(url: str) -> str:
