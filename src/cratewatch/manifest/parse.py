@@ -276,6 +276,8 @@ class _Parser:
         git = None if inherited else f.opt_string(spec, "git", where)
         path = None if inherited else f.opt_string(spec, "path", where)
         refs = {k: None if inherited else f.opt_string(spec, k, where) for k in _GIT_REFS}
+        if not inherited and version is None and git is None and path is None:
+            f.fail(where, "needs a `version`, `path`, `git` or `workspace = true`")
         if git is not None and path is not None:
             f.fail(where, "only one of `git` or `path` is allowed")
         if sum(value is not None for value in refs.values()) > 1:
@@ -362,6 +364,8 @@ class _Parser:
 
     def patch(self, doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
         table = self.f.table(doc, "patch", "") or {}
+        if table and doc.get("replace"):
+            self.f.fail("replace", "cannot be used together with [patch] (cargo refuses both)")
         return MappingProxyType(
             {
                 source: MappingProxyType(self.f.as_table(crates, key_path("patch", source)))
