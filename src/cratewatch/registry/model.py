@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cratewatch.semver import Version, VersionReq
 
-__all__ = ["DepKind", "IndexDependency", "IndexEntry"]
+__all__ = ["DepKind", "IndexConfig", "IndexDependency", "IndexEntry"]
 
 
 class DepKind(StrEnum):
@@ -98,3 +98,15 @@ class IndexEntry:
         from cratewatch.semver import Version  # noqa: PLC0415 (keep model import-light)
 
         return Version.parse(self.vers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexConfig:
+    """The index's ``config.json``: where crates are downloaded from."""
+
+    dl: str
+    """Download URL or template (``{crate}``, ``{version}``, ``{prefix}``... markers)."""
+    api: str | None
+    """Base URL of the registry's web API; ``None`` when the registry has none."""
+    auth_required: bool
+    """Whether the registry requires authentication for every request (``auth-required``)."""
