@@ -233,7 +233,7 @@ class _Parser:
         try:
             doc = tomllib.loads(toml_text)
         except tomllib.TOMLDecodeError as e:
-            raise InvalidAdvisory(self._toml_error(str(e), front_line - int(prepended))) from e
+            raise InvalidAdvisory(self._toml_error(str(e), front_line - 1 - prepended)) from e
         for key in doc:
             if key not in _SECTIONS:
                 self.fail(
