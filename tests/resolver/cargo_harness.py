@@ -13,9 +13,9 @@ import hashlib
 import io
 import json
 import os
-import tarfile
 import shutil
 import subprocess
+import tarfile
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,8 +137,8 @@ class LocalRegistry:
         for obj in lines:
             data = _crate_file(obj)
             (crates / f"{obj['name']}-{obj['vers']}.crate").write_bytes(data)
-            obj = {**obj, "cksum": hashlib.sha256(data).hexdigest()}
-            files.setdefault(index_path(str(obj["name"])), []).append(json.dumps(obj))
+            published = {**obj, "cksum": hashlib.sha256(data).hexdigest()}
+            files.setdefault(index_path(str(obj["name"])), []).append(json.dumps(published))
         for rel, content in files.items():
             path = index / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -305,7 +305,10 @@ def _crate_file(obj: Mapping[str, object]) -> bytes:
         table = kinds[str(d.get("kind") or "normal")]
         header = f"[{table}]" if not target else f"[target.{_toml_str(target)}.{table}]"
         tables.setdefault(header, []).append(entry)
-    features = {**obj.get("features", {}), **obj.get("features2", {})}  # type: ignore[dict-item]
+    features: dict[str, list[str]] = {
+        **obj.get("features", {}),  # type: ignore[dict-item]
+        **obj.get("features2", {}),  # type: ignore[dict-item]
+    }
     for header, entries in tables.items():
         text += f"\n{header}\n" + "\n".join(entries) + "\n"
     if features:

@@ -9,7 +9,7 @@ chosen, ...), so a scenario that stopped testing anything would fail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,7 +181,7 @@ def _fails(answer: frozenset[str] | CargoFailed) -> bool:
     return isinstance(answer, CargoFailed)
 
 
-def R(name: str, version: str = "1.0.0", **kw: object) -> RootRequest:  # noqa: N802
+def R(name: str, version: str = "1.0.0", **kw: object) -> RootRequest:
     return RootRequest(name=name, version=version, **kw)  # type: ignore[arg-type]
 
 
@@ -229,8 +229,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRegistry]:
-    yield LocalRegistry.create(tmp_path_factory.mktemp("registry"), INDEX)
+def registry(tmp_path_factory: pytest.TempPathFactory) -> LocalRegistry:
+    return LocalRegistry.create(tmp_path_factory.mktemp("registry"), INDEX)
 
 
 def _root_line(name: str, version: str) -> dict[str, object]:
@@ -239,7 +239,10 @@ def _root_line(name: str, version: str) -> dict[str, object]:
 
 def _all_features(name: str, version: str) -> list[str]:
     obj = _root_line(name, version)
-    table = {**obj["features"], **obj.get("features2", {})}  # type: ignore[dict-item]
+    table: dict[str, list[str]] = {
+        **obj["features"],  # type: ignore[dict-item]
+        **obj.get("features2", {}),  # type: ignore[dict-item]
+    }
     explicit = {v[4:] for vs in table.values() for v in vs if v.startswith("dep:")}
     implicit = [
         str(d["name"])

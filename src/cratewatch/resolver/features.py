@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cratewatch.resolver.candidates import CandidateList, CandidateSource
-from cratewatch.resolver.summary import DEP, DEP_FEATURE, FEATURE, Dep, FeatureValue, Summary
+from cratewatch.resolver.summary import DEP, FEATURE, Dep, FeatureValue, Summary
 
 __all__ = ["DepInfo", "Expanded", "Expander", "FeatureProblem"]
 

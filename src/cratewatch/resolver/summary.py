@@ -20,10 +20,10 @@ from cratewatch.resolver.platform import InvalidPlatform, Platform, parse_platfo
 from cratewatch.semver import InvalidVersion, InvalidVersionReq, Version, VersionReq
 
 __all__ = [
+    "CRATES_IO_INDEX",
     "DEP",
     "DEP_FEATURE",
     "FEATURE",
-    "CRATES_IO_INDEX",
     "Dep",
     "DepInterner",
     "FeatureValue",
@@ -72,8 +72,11 @@ def activation_key(name: str, version: Version) -> str:
 
     Two versions with the same key cannot both be in one resolution.
 
-    >>> activation_key("rand", Version.parse("0.7.3")), activation_key("rand", Version.parse("1.2.0"))
-    ('rand 0.7', 'rand 1')
+    >>> activation_key("rand", Version.parse("0.7.3"))
+    'rand 0.7'
+    >>> activation_key("rand", Version.parse("1.2.0"))
+    'rand 1'
+
     """
     if version.major:
         return f"{name} {version.major}"
@@ -254,8 +257,8 @@ def _build_feature_map(
     for feature, fvs in fmap.items():
         if not _valid_feature_name(feature):
             return f"invalid feature name `{feature}`"
-        for tag, name, dep_feature, weak in fvs:
-            problem = _check_value(tag, name, dep_feature, weak, raw, fmap, dep_map)
+        for fv in fvs:
+            problem = _check_value(fv, raw, fmap, dep_map)
             if problem:
                 return f"feature `{feature}` {problem}"
     used = {fv[1] for fvs in fmap.values() for fv in fvs if fv[0] != FEATURE}
@@ -266,39 +269,35 @@ def _build_feature_map(
 
 
 def _check_value(
-    tag: int,
-    name: str,
-    dep_feature: str,
-    weak: bool,
+    fv: FeatureValue,
     raw: Mapping[str, tuple[str, ...]],
     fmap: Mapping[str, tuple[FeatureValue, ...]],
     dep_map: Mapping[str, bool],
 ) -> str:
+    """Cargo's objection to one value of a feature table, or ``""``."""
+    tag, name, dep_feature, weak = fv
     is_dep = name in dep_map
     is_optional = dep_map.get(name, False)
     if tag == FEATURE:
-        if name in raw:
-            return ""
-        if not is_dep:
-            return f"includes `{name}` which is neither a dependency nor another feature"
-        if is_optional:
-            if name not in fmap:
-                return f"includes `{name}`, an optional dependency without an implicit feature"
-            return ""
-        return f"includes `{name}`, but `{name}` is not an optional dependency"
+        problem = ""
+        if name not in raw:
+            if not is_dep:
+                problem = f"includes `{name}` which is neither a dependency nor another feature"
+            elif not is_optional:
+                problem = f"includes `{name}`, but `{name}` is not an optional dependency"
+            elif name not in fmap:
+                problem = f"includes `{name}`, an optional dependency without implicit feature"
+        return problem
     if tag == DEP:
-        if not is_dep:
-            return f"includes `dep:{name}`, but `{name}` is not listed as a dependency"
         if not is_optional:
-            return f"includes `dep:{name}`, but `{name}` is not an optional dependency"
+            qualifier = "an optional dependency" if is_dep else "listed as a dependency"
+            return f"includes `dep:{name}`, but `{name}` is not {qualifier}"
         return ""
     shown = f"{name}{'?' if weak else ''}/{dep_feature}"
-    if "/" in dep_feature:
-        return f"includes `{shown}` with more than one slash"
-    if name.startswith("dep:"):
-        return f"includes `{shown}` with both `dep:` and `/`"
-    if not is_dep:
-        return f"includes `{shown}`, but `{name}` is not a dependency"
-    if weak and not is_optional:
-        return f"includes `{shown}` with a `?`, but `{name}` is not an optional dependency"
-    return ""
+    problems = (
+        ("/" in dep_feature, "with more than one slash"),
+        (name.startswith("dep:"), "with both `dep:` and `/`"),
+        (not is_dep, f"but `{name}` is not a dependency"),
+        (weak and not is_optional, f"with a `?`, but `{name}` is not an optional dependency"),
+    )
+    return next((f"includes `{shown}` {why}" for bad, why in problems if bad), "")
