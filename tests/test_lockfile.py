@@ -661,3 +661,33 @@ def test_docstring_examples_run(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_paths_in_a_graph_with_astronomically_many_paths() -> None:
+    """20 layers of 8 crates, each depending on every crate of the next layer: 8**19 paths."""
+    layers = [[f"l{layer}x{i}" for i in range(8)] for layer in range(20)]
+    entries = [
+        _pkg(
+            "root", "0.1.0", None, "dependencies = [" + ", ".join(f'"{n}"' for n in layers[0]) + "]"
+        )
+    ]
+    for layer, names in enumerate(layers):
+        below = layers[layer + 1] if layer + 1 < len(layers) else []
+        deps = "dependencies = [" + ", ".join(f'"{n}"' for n in below) + "]"
+        entries += [_pkg(name, "1.0.0", CRATES_IO, deps) for name in names]
+    lock = parse_lockfile("version = 4\n" + "\n".join(entries))
+    (bottom,) = lock.find("l19x7")
+    paths = lock.paths_to_roots(bottom, limit=50)
+    assert len(paths) == 50
+    assert {len(path) for path in paths} == {21}
+    assert len(set(paths)) == 50
+
+
+def test_a_hand_built_lockfile_must_be_closed() -> None:
+    version = Version.parse("1.0.0")
+    ghost = PackageId(name="ghost", version=version, source=None)
+    package = Package(
+        name="a", version=version, source=None, checksum=None, dependencies=(ghost,), line=1
+    )
+    with pytest.raises(ValueError, match=r"x\.lock: an edge names ghost 1\.0\.0"):
+        Lockfile(version=4, packages=(package,), patch_unused=(), path="x.lock")

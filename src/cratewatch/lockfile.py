@@ -149,7 +149,14 @@ class Lockfile:
 
     def __post_init__(self) -> None:
         index = {pkg.id: i for i, pkg in enumerate(self.packages)}
-        deps = tuple(tuple(index[d] for d in _edges(pkg)) for pkg in self.packages)
+        if len(index) != len(self.packages):
+            raise ValueError(f"{self.path}: a package id appears twice")
+        try:
+            deps = tuple(tuple(index[d] for d in _edges(pkg)) for pkg in self.packages)
+        except KeyError as e:
+            raise ValueError(
+                f"{self.path}: an edge names {e.args[0]}, which is not a package"
+            ) from e
         rdeps: list[list[int]] = [[] for _ in self.packages]
         for i, targets in enumerate(deps):
             for j in targets:
