@@ -288,7 +288,8 @@ def _parse(checkout: Checkout) -> tuple[tuple[Advisory, ...], tuple[SkippedFile,
         raise AdvisoryDbError(f"{desc}: not an advisory database: no crates/ directory")
     tree = parse_tree(checkout.path)
     if tree.errors:
-        shown = "; ".join(str(e) for e in tree.errors[:_SHOWN_ERRORS])
+        # First lines only: the summary is one line (semver errors add a caret line).
+        shown = "; ".join(str(e).splitlines()[0] for e in tree.errors[:_SHOWN_ERRORS])
         more = len(tree.errors) - _SHOWN_ERRORS
         raise AdvisoryDbError(
             f"{desc}: {len(tree.errors)} advisory file(s) could not be parsed: {shown}"
