@@ -21,7 +21,9 @@ __all__ = ["cargo_main", "cli", "main"]
 # (module, attribute) of every subcommand; imported lazily so `cratewatch --help` stays fast.
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.advisories", "advisories"),
+    ("cratewatch.cli.audit", "audit"),
     ("cratewatch.cli.db", "db"),
+    ("cratewatch.cli.index", "index"),
 )
 
 

@@ -1,0 +1,448 @@
+"""``cratewatch audit``: Cargo.lock files or binaries against the RustSec advisory database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import assert_never
+
+import click
+from rich.console import Console
+
+from cratewatch.audit.config import AuditConfig, load_audit_config
+from cratewatch.audit.engine import PathsOf, audit_packages
+from cratewatch.audit.inputs import PackageSet, from_binary, from_lockfile
+from cratewatch.audit.model import (
+    AuditedPackage,
+    AuditSettings,
+    FindingKind,
+    IgnoreRule,
+    Severity,
+    YankedCheck,
+    YankedNotRequested,
+)
+from cratewatch.audit.run import AuditInput, AuditRun, DatabaseSummary, InputKind
+from cratewatch.audit.yanked import check_yanked
+from cratewatch.binaries import AuditableDeps, NoAuditData, read_auditable
+from cratewatch.cli.dbopts import (
+    DbOptions,
+    database_options,
+    echo_warnings,
+    open_database,
+    output_console,
+)
+from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
+from cratewatch.errors import CratewatchError
+from cratewatch.lockfile import load_lockfile, parse_lockfile
+from cratewatch.report.audit_human import render_human
+from cratewatch.report.audit_json import render_json
+from cratewatch.report.audit_markdown import render_markdown
+from cratewatch.report.audit_sarif import render_sarif
+
+__all__ = ["audit"]
+
+DEFAULT_INDEX = "sparse+https://index.crates.io/"
+_MAX_STDIN_BYTES = 64 << 20
+_RECURSIVE_SKIP = frozenset({"target", ".git", "node_modules", "vendor"})
+
+
+class OutputFormat(StrEnum):
+    """Report formats."""
+
+    HUMAN = "human"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+class AuditInputError(CratewatchError):
+    """An input to audit is missing or unusable."""
+
+
+_KIND_NAMES = {
+    "unsound": (FindingKind.UNSOUND,),
+    "unmaintained": (FindingKind.UNMAINTAINED,),
+    "notice": (FindingKind.NOTICE,),
+    "yanked": (FindingKind.YANKED,),
+    "warnings": (
+        FindingKind.UNSOUND,
+        FindingKind.UNMAINTAINED,
+        FindingKind.NOTICE,
+        FindingKind.YANKED,
+    ),
+}
+
+_EPILOG = """\b
+Exit status:
+  0  nothing that fails the run was found
+  1  findings that fail: vulnerabilities always; unsound, unmaintained,
+     notice and yanked when named with --deny
+  2  bad input or usage (unreadable Cargo.lock, unknown option, ...)
+  3  the advisory database could not be loaded (or is stale with --stale fail)
+
+\b
+Examples:
+  cratewatch audit                       # ./Cargo.lock
+  cratewatch audit path/to/project --format json --output audit.json
+  cratewatch audit --recursive monorepo/ --deny unmaintained
+  cratewatch audit --bin target/release/app
+"""
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("path", required=False, metavar="[PATH]")
+@click.option(
+    "--recursive",
+    "recursive",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Audit every Cargo.lock under DIR (skipping target/, .git/, vendor/) in one report.",
+)
+@click.option(
+    "--bin",
+    "binaries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Audit a Rust binary built with `cargo auditable` (ELF, PE, Mach-O, WASM). Repeatable.",
+)
+@click.option(
+    "--generate-lockfile",
+    is_flag=True,
+    help="If PATH has a Cargo.toml but no Cargo.lock, run `cargo generate-lockfile` first.",
+)
+@database_options()
+@click.option(
+    "--index",
+    metavar="SRC",
+    default=DEFAULT_INDEX,
+    show_default=True,
+    help="crates.io index for the yanked check: sparse URL, git index clone or directory.",
+)
+@click.option(
+    "--no-yanked",
+    is_flag=True,
+    help="Skip the yanked check (it needs the index; offline it is skipped with a warning).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="cargo-audit style audit.toml. Default: PROJECT/.cargo/audit.toml if present.",
+)
+@click.option(
+    "--ignore",
+    "ignores",
+    multiple=True,
+    metavar="ID",
+    help="Ignore an advisory by id or alias (repeatable). Config files add reasons/expiry.",
+)
+@click.option(
+    "--deny",
+    "deny",
+    multiple=True,
+    type=click.Choice(sorted(_KIND_NAMES)),
+    help="Also fail on these kinds (repeatable); `warnings` means all of them.",
+)
+@click.option("--target-os", multiple=True, metavar="OS", help="Only advisories for this OS.")
+@click.option(
+    "--target-arch", multiple=True, metavar="ARCH", help="Only advisories for this CPU arch."
+)
+@click.option(
+    "--severity-threshold",
+    type=click.Choice([s.name.lower() for s in Severity]),
+    help="Vulnerabilities whose CVSS rating is below this do not fail (shown as below-threshold).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default=OutputFormat.HUMAN.value,
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of stdout.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Only show findings that fail the run.")
+@click.option("--no-tree", is_flag=True, help="Do not show dependency paths.")
+def audit(
+    *,
+    path: str | None,
+    recursive: Path | None,
+    binaries: tuple[Path, ...],
+    generate_lockfile: bool,
+    db_options: DbOptions,
+    index: str,
+    no_yanked: bool,
+    config_path: Path | None,
+    ignores: tuple[str, ...],
+    deny: tuple[str, ...],
+    target_os: tuple[str, ...],
+    target_arch: tuple[str, ...],
+    severity_threshold: str | None,
+    output_format: str,
+    output: Path | None,
+    quiet: bool,
+    no_tree: bool,
+) -> None:
+    """Audit a Rust project's dependencies against the RustSec advisory database.
+
+    PATH is a Cargo.lock file, a project directory containing one, or `-` for a Cargo.lock
+    on stdin (default: the current directory). Every crates.io package is matched against
+    vulnerability, unsound, unmaintained and notice advisories, and checked for yanked
+    versions.
+    """
+    inputs = _collect_inputs(path, recursive, binaries, generate_lockfile=generate_lockfile)
+    config = _load_config(config_path, path)
+    settings = _settings(
+        config,
+        ignores=ignores,
+        deny=deny,
+        target_os=target_os,
+        target_arch=target_arch,
+        severity_threshold=severity_threshold,
+    )
+    opened = open_database(db_options)
+    echo_warnings(opened.warnings)
+    database = opened.database
+    sets = [package_set for _, package_set in inputs]
+    all_packages = tuple(p for s in sets for p in s.packages)
+    yanked: YankedCheck = YankedNotRequested()
+    if not no_yanked and config.yanked_enabled is not False:
+        yanked = check_yanked(
+            index,
+            all_packages,
+            cache_dir=db_options.cache_dir,
+            offline=not db_options.fetch,
+        )
+    report = audit_packages(
+        all_packages,
+        database,
+        settings,
+        paths=_paths_dispatch(sets),
+        yanked_check=yanked,
+    )
+    info = database.info
+    run = AuditRun(
+        inputs=tuple(item for item, _ in inputs),
+        database=DatabaseSummary(
+            source=info.source,
+            commit=info.commit or "0" * 40,
+            last_updated=info.last_commit_time or dt.datetime.fromtimestamp(0, dt.UTC),
+            advisory_count=len(database.advisories),
+        ),
+        report=report,
+    )
+    _emit(
+        run,
+        OutputFormat(output_format),
+        output,
+        quiet=quiet or bool(config.quiet),
+        tree=not no_tree and config.show_tree is not False,
+    )
+    sys.exit(EXIT_FINDINGS if report.failing else EXIT_OK)
+
+
+def _emit(
+    run: AuditRun, fmt: OutputFormat, output: Path | None, *, quiet: bool, tree: bool
+) -> None:
+    match fmt:
+        case OutputFormat.HUMAN:
+            renderable = render_human(run, show_tree=tree, quiet=quiet)
+            if output is None:
+                output_console().print(renderable)
+                return
+            with output.open("w", encoding="utf-8") as f:
+                Console(file=f, width=120, no_color=True, highlight=False).print(renderable)
+            return
+        case OutputFormat.JSON:
+            text = render_json(run)
+        case OutputFormat.SARIF:
+            text = render_sarif(run)
+        case OutputFormat.MARKDOWN:
+            text = render_markdown(run)
+        case _:
+            assert_never(fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _paths_dispatch(sets: list[PackageSet]) -> PathsOf:
+    owner: dict[AuditedPackage, PackageSet] = {}
+    for package_set in sets:
+        for package in package_set.packages:
+            owner.setdefault(package, package_set)
+
+    def paths(package: AuditedPackage) -> tuple[tuple[str, ...], ...]:
+        return owner[package].paths(package)
+
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    lockfile: Path
+    display: str
+
+
+def _collect_inputs(
+    path: str | None,
+    recursive: Path | None,
+    binaries: tuple[Path, ...],
+    *,
+    generate_lockfile: bool,
+) -> list[tuple[AuditInput, PackageSet]]:
+    inputs: list[tuple[AuditInput, PackageSet]] = []
+    for binary in binaries:
+        result = read_auditable(binary)
+        match result:
+            case AuditableDeps():
+                package_set = from_binary(result, origin=str(binary))
+            case NoAuditData(reason=reason):
+                raise AuditInputError(f"{binary}: {reason}")
+            case _:
+                assert_never(result)
+        inputs.append(
+            (
+                AuditInput(
+                    path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
+                ),
+                package_set,
+            )
+        )
+    if recursive is not None:
+        found = sorted(_find_lockfiles(recursive))
+        if not found:
+            raise AuditInputError(f"{recursive}: no Cargo.lock found under this directory")
+        for lockfile in found:
+            inputs.append(_lockfile_input(lockfile, str(lockfile)))
+    if path == "-":
+        data = sys.stdin.buffer.read(_MAX_STDIN_BYTES + 1)
+        if len(data) > _MAX_STDIN_BYTES:
+            raise AuditInputError(f"<stdin>: larger than {_MAX_STDIN_BYTES} bytes")
+        lock = parse_lockfile(data.decode("utf-8", errors="replace"), path="<stdin>")
+        package_set = from_lockfile(lock)
+        inputs.append(
+            (
+                AuditInput(path="-", kind=InputKind.LOCKFILE, package_count=len(lock.packages)),
+                package_set,
+            )
+        )
+    elif path is not None or not inputs:
+        located = _locate(Path(path or "."), generate_lockfile=generate_lockfile)
+        inputs.append(_lockfile_input(located.lockfile, located.display))
+    return inputs
+
+
+def _lockfile_input(lockfile: Path, display: str) -> tuple[AuditInput, PackageSet]:
+    lock = load_lockfile(lockfile)
+    return (
+        AuditInput(path=display, kind=InputKind.LOCKFILE, package_count=len(lock.packages)),
+        from_lockfile(lock, origin=display),
+    )
+
+
+def _locate(path: Path, *, generate_lockfile: bool) -> _Located:
+    if path.is_file():
+        return _Located(path, str(path))
+    if not path.is_dir():
+        raise AuditInputError(f"{path}: no such file or directory")
+    lockfile = path / "Cargo.lock"
+    if lockfile.is_file():
+        return _Located(lockfile, str(lockfile))
+    if (path / "Cargo.toml").is_file():
+        if not generate_lockfile:
+            raise AuditInputError(
+                f"{path}: has a Cargo.toml but no Cargo.lock; run `cargo generate-lockfile` "
+                "there first, or pass --generate-lockfile"
+            )
+        _run_generate_lockfile(path)
+        return _Located(lockfile, str(lockfile))
+    raise AuditInputError(f"{path}: no Cargo.lock or Cargo.toml in this directory")
+
+
+def _run_generate_lockfile(project: Path) -> None:
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise AuditInputError(f"{project}: --generate-lockfile needs cargo on PATH")
+    try:
+        subprocess.run(
+            [cargo, "generate-lockfile"],
+            cwd=project,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    except subprocess.CalledProcessError as e:
+        last = (e.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        raise AuditInputError(f"{project}: cargo generate-lockfile failed: {last[0]}") from e
+    except subprocess.TimeoutExpired as e:
+        raise AuditInputError(f"{project}: cargo generate-lockfile timed out") from e
+
+
+def _find_lockfiles(root: Path) -> Iterator[Path]:
+    for entry in sorted(root.iterdir()):
+        if entry.is_symlink():
+            continue
+        if entry.is_dir() and entry.name not in _RECURSIVE_SKIP:
+            yield from _find_lockfiles(entry)
+        elif entry.name == "Cargo.lock" and entry.is_file():
+            yield entry
+
+
+def _load_config(config_path: Path | None, path: str | None) -> AuditConfig:
+    if config_path is not None:
+        return load_audit_config(config_path)
+    if path and path != "-":
+        base = Path(path)
+        project = base if base.is_dir() else base.parent
+    else:
+        project = Path(".")
+    candidate = project / ".cargo" / "audit.toml"
+    return load_audit_config(candidate) if candidate.is_file() else AuditConfig()
+
+
+def _settings(
+    config: AuditConfig,
+    *,
+    ignores: tuple[str, ...],
+    deny: tuple[str, ...],
+    target_os: tuple[str, ...],
+    target_arch: tuple[str, ...],
+    severity_threshold: str | None,
+) -> AuditSettings:
+    denied = set(config.deny)
+    for name in deny:
+        denied.update(_KIND_NAMES[name])
+    denied.add(FindingKind.VULNERABILITY)
+    defaults = AuditSettings()
+    return AuditSettings(
+        ignore=config.ignore + tuple(IgnoreRule(id=i, origin="--ignore") for i in ignores),
+        deny=frozenset(denied),
+        informational=(
+            config.informational | {FindingKind.YANKED}
+            if config.informational is not None
+            else defaults.informational
+        ),
+        target_os=frozenset(target_os) or config.target_os,
+        target_arch=frozenset(target_arch) or config.target_arch,
+        severity_threshold=(
+            Severity.parse(severity_threshold)
+            if severity_threshold
+            else config.severity_threshold or Severity.NONE
+        ),
+    )

@@ -1,0 +1,108 @@
+"""The human audit report: rich renderables (the CLI prints them)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cratewatch.audit.model import (
+    AdvisoryFinding,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    YankedUnavailable,
+)
+from cratewatch.audit.run import AuditRun
+from cratewatch.report.audit_text import solution, summary_line
+
+__all__ = ["render_human"]
+
+_KIND_STYLE = {
+    FindingKind.VULNERABILITY: "bold red",
+    FindingKind.UNSOUND: "magenta",
+    FindingKind.UNMAINTAINED: "yellow",
+    FindingKind.NOTICE: "cyan",
+    FindingKind.YANKED: "yellow",
+}
+
+_MAX_PATHS_SHOWN = 3
+
+
+def render_human(run: AuditRun, *, show_tree: bool = True, quiet: bool = False) -> RenderableType:
+    """The whole report: header, one block per finding, warnings and a summary line.
+
+    With *quiet*, only findings that fail the run and the summary are shown.
+    """
+    report = run.report
+    parts: list[RenderableType] = []
+    if not quiet:
+        db = run.database
+        parts.append(
+            Text.assemble(
+                ("Advisory database ", "dim"),
+                (db.source, "bold"),
+                (
+                    f" at {db.commit[:12]} ({db.advisory_count} advisories,"
+                    f" last updated {db.last_updated:%Y-%m-%d})",
+                    "dim",
+                ),
+            )
+        )
+        for item in run.inputs:
+            parts.append(
+                Text(f"Scanning {item.path} ({item.package_count} crate dependencies)", "dim")
+            )
+    failing = set(map(id, report.failing))
+    shown = [f for f in report.findings if not quiet or id(f) in failing]
+    for finding in shown:
+        parts.append(Text(""))
+        parts.append(_finding_table(finding, failing=id(finding) in failing, show_tree=show_tree))
+    if isinstance(report.yanked_check, YankedUnavailable):
+        parts.append(Text(f"warning: yanked check skipped: {report.yanked_check.reason}", "yellow"))
+    for rule in report.unused_ignores:
+        parts.append(
+            Text(f"warning: ignore {rule.id} ({rule.origin}) matched no finding", "yellow")
+        )
+    parts.append(Text(""))
+    style = "bold red" if report.failing else "bold green"
+    verdict = "error" if report.failing else "ok"
+    parts.append(Text.assemble((f"{verdict}: ", style), summary_line(report)))
+    return Group(*parts)
+
+
+def _finding_table(finding: Finding, *, failing: bool, show_tree: bool) -> Table:
+    kind_style = _KIND_STYLE[finding.kind] if finding.status is FindingStatus.REPORTED else "dim"
+    label = finding.kind.value.capitalize()
+    if finding.status is FindingStatus.REPORTED:
+        label = ("error: " if failing else "warning: ") + label
+    else:
+        label = f"{label} ({finding.status.value})"
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row(Text(label, kind_style), "")
+    table.add_row("Crate", finding.package.name)
+    table.add_row("Version", str(finding.package.version))
+    if isinstance(finding, AdvisoryFinding):
+        adv = finding.advisory
+        aliases = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
+        table.add_row("ID", adv.id + aliases)
+        table.add_row("Title", adv.title)
+        table.add_row("Date", adv.date.isoformat())
+        if adv.cvss is not None:
+            table.add_row("Severity", f"{adv.cvss.base_score:.1f} ({adv.cvss.severity})")
+        if adv.url:
+            table.add_row("URL", adv.url)
+        elif adv.collection == "crates":
+            table.add_row("URL", f"https://rustsec.org/advisories/{adv.id}")
+    table.add_row("Solution", solution(finding))
+    if finding.note:
+        table.add_row("Note", finding.note)
+    if show_tree and finding.paths:
+        lines = [" <- ".join(reversed(path)) for path in finding.paths[:_MAX_PATHS_SHOWN]]
+        more = len(finding.paths) - _MAX_PATHS_SHOWN
+        if more > 0:
+            lines.append(f"... and {more} more path{'s' if more > 1 else ''}")
+        table.add_row("Path", "\n".join(lines))
+    return table
