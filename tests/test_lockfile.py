@@ -258,6 +258,14 @@ def _pkg(name: str, version: str, source: str | None = None, *extra: str) -> str
         ),
         # an edge to a path package never has a source: still v1
         (_pkg("a", "0.1.0", None, 'dependencies = ["b 1.0.0"]') + "\n" + _pkg("b", "1.0.0"), 1),
+        # a checksum on an unused patch does not count: it is not a locked package
+        (
+            _pkg("a", "0.1.0")
+            + "\n"
+            + _pkg("b", "1.0.0")
+            + '\n[[patch.unused]]\nname = "c"\nversion = "1.0.0"\nchecksum = "00"\n\n',
+            1,
+        ),
         # one package and a single final newline: how cargo tells a fresh v2 file
         (_pkg("a", "0.1.0"), 2),
         (_pkg("a", "0.1.0") + "\n", 1),

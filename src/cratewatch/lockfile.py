@@ -396,11 +396,10 @@ class _Parser:
             and not self.text.endswith("\n\n")
         ):
             self.format = 2  # cargo: a one-package v2 file looks like v1 but for its ending
+        detected = self.format
+        unused = self._patch_unused(doc, lines)
         return Lockfile(
-            version=self.format,
-            packages=tuple(packages),
-            patch_unused=self._patch_unused(doc, lines),
-            path=self.path,
+            version=detected, packages=tuple(packages), patch_unused=unused, path=self.path
         )
 
     # --- one entry ----------------------------------------------------------------------------
