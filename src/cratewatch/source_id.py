@@ -15,6 +15,8 @@ True
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import assert_never
@@ -34,6 +36,8 @@ __all__ = [
     "SourceId",
     "SourceKind",
 ]
+
+_SPACE = re.compile(r"\s")
 
 CRATES_IO_INDEX = "https://github.com/rust-lang/crates.io-index"
 """The URL of the crates.io git index (``registry+`` sources)."""
@@ -116,34 +120,7 @@ class SourceId:
         cratewatch.source_id.InvalidSourceId: 'svn+https://x' is not a valid source id: \
 unsupported source protocol 'svn'
         """
-        kind_text, plus, rest = text.partition("+")
-        if not plus:
-            raise InvalidSourceId(f"{text!r} is not a valid source id: expected KIND+URL")
-        try:
-            kind = SourceKind(kind_text)
-        except ValueError:
-            raise InvalidSourceId(
-                f"{text!r} is not a valid source id: unsupported source protocol {kind_text!r}"
-            ) from None
-        try:
-            parts = urlsplit(rest)
-        except ValueError as e:
-            raise InvalidSourceId(f"{text!r} is not a valid source id: {e}") from e
-        if not parts.scheme or any(c.isspace() for c in rest):
-            raise InvalidSourceId(f"{text!r} is not a valid source id: {rest!r} is not a URL")
-        if kind is not SourceKind.GIT:
-            return cls(kind=kind, url=rest)
-        reference: GitReference = GitDefaultBranch()
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            if key in ("branch", "ref"):
-                reference = GitBranch(name=value)
-            elif key == "tag":
-                reference = GitTag(name=value)
-            elif key == "rev":
-                reference = GitRev(rev=value)
-        base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        precise = parts.fragment if "#" in rest else None
-        return cls(kind=kind, url=base, reference=reference, precise=precise)
+        return _parse(text)
 
     @classmethod
     def for_git(cls, url: str, reference: GitReference, precise: str | None = None) -> SourceId:
@@ -199,6 +176,38 @@ unsupported source protocol 'svn'
 
     def __str__(self) -> str:
         return self.to_url()
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> SourceId:
+    kind_text, plus, rest = text.partition("+")
+    if not plus:
+        raise InvalidSourceId(f"{text!r} is not a valid source id: expected KIND+URL")
+    try:
+        kind = SourceKind(kind_text)
+    except ValueError:
+        raise InvalidSourceId(
+            f"{text!r} is not a valid source id: unsupported source protocol {kind_text!r}"
+        ) from None
+    try:
+        parts = urlsplit(rest)
+    except ValueError as e:
+        raise InvalidSourceId(f"{text!r} is not a valid source id: {e}") from e
+    if not parts.scheme or _SPACE.search(rest):
+        raise InvalidSourceId(f"{text!r} is not a valid source id: {rest!r} is not a URL")
+    if kind is not SourceKind.GIT:
+        return SourceId(kind=kind, url=rest)
+    reference: GitReference = GitDefaultBranch()
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in ("branch", "ref"):
+            reference = GitBranch(name=value)
+        elif key == "tag":
+            reference = GitTag(name=value)
+        elif key == "rev":
+            reference = GitRev(rev=value)
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    precise = parts.fragment if "#" in rest else None
+    return SourceId(kind=kind, url=base, reference=reference, precise=precise)
 
 
 def _pretty_ref(reference: GitReference, *, encoded: bool) -> str:
