@@ -167,7 +167,7 @@ def test_cycle_is_named_in_dependency_order() -> None:
 
 
 def test_long_chain_is_checked_without_recursion() -> None:
-    count = 50_000
+    count = 10_000  # ten times Python's recursion limit
     packages = [package(f"p{i}", "1.0.0", dependencies=[i + 1]) for i in range(count - 1)]
     packages.append(package(f"p{count - 1}", "1.0.0"))
     deps = parse_audit_json(audit_json(packages), origin=ORIGIN)
@@ -220,7 +220,7 @@ _VERSIONS = st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 999), st.integer
 @st.composite
 def _trees(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Random acyclic trees: a package only depends on packages after it."""
-    count = draw(st.integers(1, 30))
+    count = draw(st.integers(1, 12))
     packages = []
     for i in range(count):
         later = list(range(i + 1, count))

@@ -7,17 +7,20 @@ format    section                                          read with
 ========  ==============================================  ====================
 ELF       section ``.dep-v0``                              pyelftools
 PE        section ``.dep-v0``                              pefile
-Mach-O    segment ``__DATA``, section ``.dep-v0``          macholib
+Mach-O    segment ``__DATA``, section ``.dep-v0``          macholib structures
 WASM      custom section ``.dep-v0``                       (no library: 40 lines)
 ========  ==============================================  ====================
 
-The libraries are pure Python and read headers lazily, so a hostile file can only make them
-raise, never crash the process; every such failure becomes one :class:`InvalidBinary`.
-Offsets and sizes from the headers are checked against the file before any data is read.
+The libraries are pure Python, so a hostile file can only make them raise, never crash the
+process; every such failure becomes one :class:`InvalidBinary`. Only headers are read (Mach-O
+load commands are walked here with macholib's structure definitions, because its ``MachO``
+loader reads every section), and offsets and sizes are checked against the file before the
+section itself is read.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 from dataclasses import dataclass
@@ -29,8 +32,8 @@ from elftools.common.exceptions import ELFError
 from elftools.construct.core import ConstructError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
-from macholib.mach_o import LC_SEGMENT, LC_SEGMENT_64
-from macholib.MachO import MachO
+from macholib import mach_o
+from macholib.ptypes import sizeof
 
 from cratewatch.binaries.model import (
     NO_AUDIT_DATA_REASON,
@@ -50,15 +53,23 @@ _PE_MAGIC = b"MZ"
 _WASM_MAGIC = b"\0asm"
 _MACHO_MAGICS = frozenset(
     {
-        b"\xfe\xed\xfa\xce",  # MH_MAGIC (32-bit, big-endian)
-        b"\xce\xfa\xed\xfe",  # MH_CIGAM (32-bit, little-endian)
-        b"\xfe\xed\xfa\xcf",  # MH_MAGIC_64
-        b"\xcf\xfa\xed\xfe",  # MH_CIGAM_64
+        b"\xfe\xed\xfa\xce",  # mach_o.MH_MAGIC (32-bit, big-endian)
+        b"\xce\xfa\xed\xfe",  # mach_o.MH_CIGAM (32-bit, little-endian)
+        b"\xfe\xed\xfa\xcf",  # mach_o.MH_MAGIC_64
+        b"\xcf\xfa\xed\xfe",  # mach_o.MH_CIGAM_64
     }
 )
-_FAT_MAGICS = frozenset({b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"})  # FAT_MAGIC, FAT_MAGIC_64
+_FAT_MAGICS = frozenset(
+    {b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"}
+)  # FAT_MAGIC, mach_o.FAT_MAGIC_64
 _JAVA_CLASS_MIN = 45  # a Java class file shares CAFEBABE; its version field is >= 45
 _ELF_MAX_SECTIONS = 0xFF00  # SHN_LORESERVE: more needs extended numbering, never in executables
+_MACHO_HEADERS = {  # magic read big-endian -> (header structure, byte order, 64-bit)
+    mach_o.MH_MAGIC: (mach_o.mach_header, ">", False),
+    mach_o.MH_CIGAM: (mach_o.mach_header, "<", False),
+    mach_o.MH_MAGIC_64: (mach_o.mach_header_64, ">", True),
+    mach_o.MH_CIGAM_64: (mach_o.mach_header_64, "<", True),
+}
 _MACHO_ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_...
 
 # What the parsers raise on malformed input. They are pure Python, so a hostile header makes
@@ -142,8 +153,14 @@ def extract_audit_data(
     except InvalidBinary:  # a ValueError too, but already says what is wrong
         raise
     except _PARSER_ERRORS as e:
-        name = _FORMAT_NAMES[binary_format]
-        raise InvalidBinary(f"{path}: malformed {name} file: {_reason(e)}") from e
+        raise _malformed(path, binary_format, e) from e
+    except OSError as e:
+        # A hostile offset makes the parsers seek before the start of the file (EINVAL) or
+        # outside an architecture's slice (macholib's fileview, no errno): malformed input.
+        # Anything else is a genuine I/O failure for the caller to report.
+        if e.errno not in (None, errno.EINVAL):
+            raise
+        raise _malformed(path, binary_format, e) from e
     if span is None:
         return NoAuditData(reason=NO_AUDIT_DATA_REASON, binary_format=binary_format)
     return RawAuditData(binary_format=binary_format, data=reader.read(*span))
@@ -155,6 +172,10 @@ _FORMAT_NAMES = {
     BinaryFormat.MACHO: "Mach-O",
     BinaryFormat.WASM: "WebAssembly",
 }
+
+
+def _malformed(path: Path, binary_format: BinaryFormat, error: Exception) -> InvalidBinary:
+    return InvalidBinary(f"{path}: malformed {_FORMAT_NAMES[binary_format]} file: {_reason(error)}")
 
 
 def _reason(error: Exception) -> str:
@@ -235,20 +256,74 @@ def _pe_section(reader: _Reader) -> tuple[int, int] | None:
 
 
 def _macho_section(reader: _Reader) -> tuple[int, int] | None:
-    macho = MachO(str(reader.path), allow_unknown_load_commands=True)
-    for header in macho.headers:  # one per architecture of a fat (universal) binary
-        for load_command, _command, sections in header.commands:
-            if load_command.cmd not in (LC_SEGMENT, LC_SEGMENT_64):
-                continue
-            for section in sections:
+    """Look in each architecture of a fat (universal) binary, or in the one of a thin one."""
+    stream = reader.stream
+    stream.seek(0)
+    magic = stream.read(4)
+    if magic in _FAT_MAGICS:
+        stream.seek(0)
+        fat = mach_o.fat_header.from_fileobj(stream)  # big-endian, as lipo always writes it
+        arch_type = mach_o.fat_arch64 if fat.magic == mach_o.FAT_MAGIC_64 else mach_o.fat_arch
+        archs = [arch_type.from_fileobj(stream) for _ in range(fat.nfat_arch)]
+        slices = [(arch.offset, arch.size) for arch in archs]
+    else:
+        slices = [(0, reader.size)]
+    for offset, size in slices:
+        if offset + size > reader.size:
+            raise InvalidBinary(
+                f"{reader.path}: truncated file: a Mach-O architecture needs bytes "
+                f"{offset}..{offset + size} but the file has {reader.size}"
+            )
+        span = _macho_slice(reader, offset, size)
+        if span is not None:
+            return span
+    return None
+
+
+def _macho_slice(reader: _Reader, base: int, size: int) -> tuple[int, int] | None:
+    """Walk one Mach-O image's load commands with macholib's structures.
+
+    macholib's ``MachO`` class would read every section's data into memory while loading, so
+    a small hostile file naming the same bytes from thousands of sections could take
+    gigabytes; this walk reads only headers, and every size is checked against the image.
+    """
+    stream = reader.stream
+    stream.seek(base)
+    magic = struct.unpack(">I", stream.read(4))[0]
+    if magic not in _MACHO_HEADERS:
+        raise ValueError(f"unknown Mach-O magic 0x{magic:08x} at byte {base}")
+    header_type, endian, is_64 = _MACHO_HEADERS[magic]
+    segment_type, section_type = (
+        (mach_o.segment_command_64, mach_o.section_64)
+        if is_64
+        else (mach_o.segment_command, mach_o.section)
+    )
+    stream.seek(base)
+    header = header_type.from_fileobj(stream, _endian_=endian)
+    position = base + sizeof(header_type)
+    end = position + header.sizeofcmds
+    if end > base + size:
+        raise ValueError("the load commands run past the end of the image")
+    for _ in range(header.ncmds):
+        stream.seek(position)
+        command = mach_o.load_command.from_fileobj(stream, _endian_=endian)
+        if command.cmdsize < sizeof(mach_o.load_command) or position + command.cmdsize > end:
+            raise ValueError(f"a load command has an invalid size ({command.cmdsize})")
+        if command.cmd in (mach_o.LC_SEGMENT, mach_o.LC_SEGMENT_64):
+            segment = segment_type.from_fileobj(stream, _endian_=endian)
+            needed = sizeof(mach_o.load_command) + sizeof(segment_type)
+            if needed + segment.nsects * sizeof(section_type) > command.cmdsize:
+                raise ValueError("a segment's sections run past its load command")
+            for _ in range(segment.nsects):
+                entry = section_type.from_fileobj(stream, _endian_=endian)
                 if (
-                    _c_string(section.segname) != _MACHO_SEGMENT
-                    or _c_string(section.sectname) != SECTION_NAME
+                    _c_string(entry.segname) == _MACHO_SEGMENT
+                    and _c_string(entry.sectname) == SECTION_NAME
                 ):
-                    continue
-                if section.flags & 0xFF in _MACHO_ZEROFILL_TYPES:
-                    raise reader.fail("the section has no data in the file (zero-fill)")
-                return reader.span(header.offset + section.offset, section.size)
+                    if entry.flags & 0xFF in _MACHO_ZEROFILL_TYPES:
+                        raise reader.fail("the section has no data in the file (zero-fill)")
+                    return reader.span(base + entry.offset, entry.size)
+        position += command.cmdsize
     return None
 
 

@@ -24,6 +24,7 @@ and like serde_json it refuses duplicate keys, ``NaN``/``Infinity`` and non-inte
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,6 +50,7 @@ NO_AUDIT_DATA_REASON = "no embedded dependency data (build with `cargo auditable
 
 _U32_MAX = 2**32 - 1
 _SHOWN = 60  # characters of a bad string value quoted in a message
+_CRATE_NAME = re.compile(r"(?!\d)\w[\w-]*")
 _CYCLE_SHOWN = 8  # packages of a dependency cycle named in a message
 
 
@@ -217,14 +219,9 @@ def _join(where: str, key: str) -> str:
 
 
 def _is_crate_name(name: str) -> bool:
-    """Cargo's package-name alphabet (letters, digits, ``-``, ``_``), not starting with a digit
-    or ``-``. Refusing anything else keeps terminal escapes out of reports."""
-    return (
-        name != ""
-        and all(ch.isalnum() or ch in "-_" for ch in name)
-        and not name[0].isdigit()
-        and name[0] != "-"
-    )
+    """Cargo's package-name alphabet: letters, digits, ``_`` and ``-``, not starting with a
+    digit or ``-``. Refusing anything else keeps terminal escapes out of reports."""
+    return _CRATE_NAME.fullmatch(name) is not None
 
 
 def _decode(data: bytes, fields: _Fields) -> object:
