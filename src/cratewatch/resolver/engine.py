@@ -16,7 +16,9 @@ package. With ``include_dev`` the root's dev-dependencies are added to the empty
 
 from __future__ import annotations
 
+from cratewatch.registry.index import CrateNotFound, Index
 from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
+from cratewatch.registry.paths import InvalidCrateName
 from cratewatch.resolver.candidates import CandidateSource, VersionLookup
 from cratewatch.resolver.core import Outcome, Solver, Unsolvable
 from cratewatch.resolver.features import Expander
@@ -47,6 +49,22 @@ class Resolver:
         self._source = CandidateSource(lookup)
         self._expander = Expander(self._source)
         self._target = target
+
+    @classmethod
+    def from_index(cls, index: Index, *, target: Target | None = None) -> Resolver:
+        """A resolver over a :class:`~cratewatch.registry.index.Index` backend.
+
+        A crate the index does not have (or a name crates.io would refuse) has no versions;
+        other index errors (network, malformed files) propagate.
+        """
+
+        def lookup(name: str) -> tuple[IndexEntry, ...]:
+            try:
+                return index.versions(name)
+            except (CrateNotFound, InvalidCrateName):
+                return ()
+
+        return cls(lookup, target=target)
 
     @property
     def source(self) -> CandidateSource:
