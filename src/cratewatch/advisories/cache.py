@@ -20,14 +20,13 @@ import datetime
 import functools
 import gc
 import hashlib
+import importlib.util
 import marshal
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,7 @@ _MAX_CACHE_BYTES = 256 << 20
 _KEEP_FILES = 4  # compiled caches kept per cache directory (newest first)
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _FINGERPRINT_MODULES = (
+    "cvss",  # its __init__.py carries the library's version, which decides the scores
     "cratewatch.semver",
     "cratewatch.advisories.cvss",
     "cratewatch.advisories.model",
@@ -170,17 +170,16 @@ def _header(commit: str, digest: str) -> bytes:
 
 @functools.cache
 def _fingerprint() -> str:
-    """Hash of the cache format, cratewatch and cvss versions and the parser's source code,
-    so that any change to how advisories are parsed invalidates the caches.
+    """Hash of the cache format, the cratewatch version and the source code of the parser and
+    of the cvss library, so that any change to how advisories are parsed invalidates caches.
     """
     h = hashlib.sha256(f"{CACHE_FORMAT_VERSION}:{__version__}".encode())
-    h.update(metadata.version("cvss").encode())
     for name in _FINGERPRINT_MODULES:
-        file = getattr(sys.modules.get(name), "__file__", None)
+        spec = importlib.util.find_spec(name)
         h.update(name.encode())
-        if file is not None:
+        if spec is not None and spec.origin is not None:
             with contextlib.suppress(OSError):
-                h.update(Path(file).read_bytes())
+                h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()
 
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cvss import CVSS2, CVSS3, CVSS4
-from cvss.exceptions import CVSSError
-
 from cratewatch.errors import ParseError
 
 __all__ = ["CvssScore", "InvalidCvss", "Severity", "parse_cvss"]
@@ -62,6 +59,11 @@ def parse_cvss(vector: str) -> CvssScore:
     """
     if len(vector) > _MAX_VECTOR_LEN:
         raise InvalidCvss(f"CVSS vector is too long ({len(vector)} characters)")
+    # Imported here: loading a cached database never scores vectors, and the library is slow
+    # to import.
+    from cvss import CVSS2, CVSS3, CVSS4  # noqa: PLC0415
+    from cvss.exceptions import CVSSError  # noqa: PLC0415
+
     try:
         if vector.startswith(("CVSS:3.0/", "CVSS:3.1/")):
             v3 = CVSS3(vector)
