@@ -226,3 +226,24 @@ def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
         "3  the advisory",
     ):
         assert line in out
+
+
+def test_fix_plan_on_the_2020_index_names_the_blockers(
+    db_args: list[str], shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = str(shared_data / "crates-io-index-2020.bundle")
+    code, report = audit_json([str(DEMO), *db_args, "--fix-plan", "--index", index], capsys)
+    jsonschema.validate(report, load_schema())
+    assert code == EXIT_FINDINGS
+    steps = {step["name"]: step for step in report["fix_plan"]}
+    # time 0.2.0 is listed unaffected by RUSTSEC-2020-0071, but chrono 0.4.13, hyper 0.13.7
+    # and the project itself ask for ^0.1, so the fix is a semver-incompatible upgrade.
+    assert steps["time"]["status"] == "blocked"
+    assert steps["time"]["fixed"] == "0.2.0"
+    assert {(b["dependent"], b["requirement"]) for b in steps["time"]["blockers"]} == {
+        ("chrono 0.4.13", "^0.1.43"),
+        ("hyper 0.13.7", "^0.1"),
+        ("demo-service 0.1.0", "^0.1"),
+    }
+    # The 2020 snapshot predates the regex 1.5.5 fix of RUSTSEC-2022-0013.
+    assert steps["regex"]["status"] == "no-fix"

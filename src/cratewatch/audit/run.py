@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cratewatch.audit.fixplan import FixStep
 from cratewatch.audit.model import AuditReport
 
 __all__ = ["AuditInput", "AuditRun", "DatabaseSummary", "InputKind"]
@@ -54,3 +55,7 @@ class AuditRun:
     """Which advisories it was checked against."""
     report: AuditReport
     """The findings."""
+    fix_plan: tuple[FixStep, ...] = ()
+    """Upgrade steps for vulnerable packages (``--fix-plan``)."""
+    fix_plan_requested: bool = False
+    """Whether ``--fix-plan`` was given (an empty plan then means nothing to fix)."""

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
@@ -17,9 +17,13 @@ from rich.console import Console
 
 from cratewatch.audit.config import AuditConfig, load_audit_config
 from cratewatch.audit.engine import PathsOf, audit_packages
+from cratewatch.audit.fixplan import FixStep, plan_fixes
+from cratewatch.audit.fixsources import IndexFixSources
 from cratewatch.audit.inputs import PackageSet, from_binary, from_lockfile
+from cratewatch.audit.members import member_manifests
 from cratewatch.audit.model import (
     AuditedPackage,
+    AuditReport,
     AuditSettings,
     FindingKind,
     IgnoreRule,
@@ -39,7 +43,8 @@ from cratewatch.cli.dbopts import (
 )
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
 from cratewatch.errors import CratewatchError
-from cratewatch.lockfile import load_lockfile, parse_lockfile
+from cratewatch.lockfile import Lockfile, load_lockfile, parse_lockfile
+from cratewatch.registry.index import CRATES_IO_SPARSE, open_index
 from cratewatch.report.audit_human import render_human
 from cratewatch.report.audit_json import render_json
 from cratewatch.report.audit_markdown import render_markdown
@@ -47,7 +52,7 @@ from cratewatch.report.audit_sarif import render_sarif
 
 __all__ = ["audit"]
 
-DEFAULT_INDEX = "sparse+https://index.crates.io/"
+DEFAULT_INDEX = CRATES_IO_SPARSE
 _MAX_STDIN_BYTES = 64 << 20
 _RECURSIVE_SKIP = frozenset({"target", ".git", "node_modules", "vendor"})
 
@@ -176,6 +181,15 @@ Examples:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only show findings that fail the run.")
 @click.option("--no-tree", is_flag=True, help="Do not show dependency paths.")
+@click.option(
+    "--fix-plan",
+    is_flag=True,
+    help=(
+        "For each vulnerable package, print the smallest fixed version every dependent accepts "
+        "as a `cargo update -p NAME@VERSION --precise FIXED` line, or say which dependent "
+        "blocks the upgrade (needs the index)."
+    ),
+)
 def audit(
     *,
     path: str | None,
@@ -195,6 +209,7 @@ def audit(
     output: Path | None,
     quiet: bool,
     no_tree: bool,
+    fix_plan: bool,
 ) -> None:
     """Audit a Rust project's dependencies against the RustSec advisory database.
 
@@ -216,7 +231,7 @@ def audit(
     opened = open_database(db_options)
     echo_warnings(opened.warnings)
     database = opened.database
-    sets = [package_set for _, package_set in inputs]
+    sets = [loaded.packages for loaded in inputs]
     all_packages = tuple(p for s in sets for p in s.packages)
     yanked: YankedCheck = YankedNotRequested()
     if not no_yanked and config.yanked_enabled is not False:
@@ -235,7 +250,7 @@ def audit(
     )
     info = database.info
     run = AuditRun(
-        inputs=tuple(item for item, _ in inputs),
+        inputs=tuple(loaded.item for loaded in inputs),
         database=DatabaseSummary(
             source=info.source,
             commit=info.commit or "0" * 40,
@@ -243,6 +258,8 @@ def audit(
             advisory_count=len(database.advisories),
         ),
         report=report,
+        fix_plan=_fix_plan(inputs, report, index, db_options) if fix_plan else (),
+        fix_plan_requested=fix_plan,
     )
     _emit(
         run,
@@ -252,6 +269,30 @@ def audit(
         tree=not no_tree and config.show_tree is not False,
     )
     sys.exit(EXIT_FINDINGS if report.failing else EXIT_OK)
+
+
+def _fix_plan(
+    inputs: list[_Loaded], report: AuditReport, index_spec: str, db_options: DbOptions
+) -> tuple[FixStep, ...]:
+    steps: list[FixStep] = []
+    with open_index(
+        index_spec, cache_dir=db_options.cache_dir / "index", offline=not db_options.fetch
+    ) as index:
+        for loaded in inputs:
+            if loaded.lock is None:
+                continue
+            members = member_manifests(loaded.project) if loaded.project is not None else {}
+            sources = IndexFixSources(loaded.lock, index, members)
+            origin = loaded.item.path
+            own = replace(
+                report,
+                findings=tuple(f for f in report.findings if f.package.origin == origin),
+            )
+            sources.prefetch([f.package.name for f in own.findings])
+            steps.extend(
+                plan_fixes(own, published=sources.published, dependents=sources.dependents)
+            )
+    return tuple(steps)
 
 
 def _emit(
@@ -298,14 +339,22 @@ class _Located:
     display: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    item: AuditInput
+    packages: PackageSet
+    lock: Lockfile | None = None
+    project: Path | None = None
+
+
 def _collect_inputs(
     path: str | None,
     recursive: Path | None,
     binaries: tuple[Path, ...],
     *,
     generate_lockfile: bool,
-) -> list[tuple[AuditInput, PackageSet]]:
-    inputs: list[tuple[AuditInput, PackageSet]] = []
+) -> list[_Loaded]:
+    inputs: list[_Loaded] = []
     for binary in binaries:
         result = read_auditable(binary)
         match result:
@@ -315,14 +364,10 @@ def _collect_inputs(
                 raise AuditInputError(f"{binary}: {reason}")
             case _:
                 assert_never(result)
-        inputs.append(
-            (
-                AuditInput(
-                    path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
-                ),
-                package_set,
-            )
+        item = AuditInput(
+            path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
         )
+        inputs.append(_Loaded(item, package_set))
     if recursive is not None:
         found = sorted(_find_lockfiles(recursive))
         if not found:
@@ -334,25 +379,18 @@ def _collect_inputs(
         if len(data) > _MAX_STDIN_BYTES:
             raise AuditInputError(f"<stdin>: larger than {_MAX_STDIN_BYTES} bytes")
         lock = parse_lockfile(data.decode("utf-8", errors="replace"), path="<stdin>")
-        package_set = from_lockfile(lock)
-        inputs.append(
-            (
-                AuditInput(path="-", kind=InputKind.LOCKFILE, package_count=len(lock.packages)),
-                package_set,
-            )
-        )
+        item = AuditInput(path="-", kind=InputKind.LOCKFILE, package_count=len(lock.packages))
+        inputs.append(_Loaded(item, from_lockfile(lock), lock, None))
     elif path is not None or not inputs:
         located = _locate(Path(path or "."), generate_lockfile=generate_lockfile)
         inputs.append(_lockfile_input(located.lockfile, located.display))
     return inputs
 
 
-def _lockfile_input(lockfile: Path, display: str) -> tuple[AuditInput, PackageSet]:
+def _lockfile_input(lockfile: Path, display: str) -> _Loaded:
     lock = load_lockfile(lockfile)
-    return (
-        AuditInput(path=display, kind=InputKind.LOCKFILE, package_count=len(lock.packages)),
-        from_lockfile(lock, origin=display),
-    )
+    item = AuditInput(path=display, kind=InputKind.LOCKFILE, package_count=len(lock.packages))
+    return _Loaded(item, from_lockfile(lock, origin=display), lock, lockfile.parent)
 
 
 def _locate(path: Path, *, generate_lockfile: bool) -> _Located:

@@ -15,6 +15,7 @@ from cratewatch.audit.model import (
 )
 from cratewatch.audit.run import AuditRun
 from cratewatch.report.audit_text import solution, summary_line
+from cratewatch.report.fixplan_text import fix_step_line
 
 __all__ = ["render_human"]
 
@@ -64,6 +65,12 @@ def render_human(run: AuditRun, *, show_tree: bool = True, quiet: bool = False) 
         parts.append(
             Text(f"warning: ignore {rule.id} ({rule.origin}) matched no finding", "yellow")
         )
+    if run.fix_plan_requested:
+        parts.append(Text(""))
+        parts.append(Text("Fix plan", "bold"))
+        if not run.fix_plan:
+            parts.append(Text("  nothing to fix"))
+        parts.extend(Text(f"  {fix_step_line(step)}") for step in run.fix_plan)
     parts.append(Text(""))
     style = "bold red" if report.failing else "bold green"
     verdict = "error" if report.failing else "ok"

@@ -18,6 +18,7 @@ from cratewatch.audit.model import (
     YankedUnavailable,
 )
 from cratewatch.audit.run import AuditRun
+from cratewatch.report.fixplan_text import fix_step_json
 
 __all__ = ["SCHEMA_VERSION", "audit_to_json", "load_schema", "render_json"]
 
@@ -42,7 +43,7 @@ def audit_to_json(run: AuditRun) -> dict[str, Any]:
     report = run.report
     total = sum(i.package_count for i in run.inputs)
     single = run.inputs[0] if len(run.inputs) == 1 else None
-    return {
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "cratewatch", "version": __version__},
         "database": {
@@ -71,6 +72,9 @@ def audit_to_json(run: AuditRun) -> dict[str, Any]:
         ],
         "findings": [_finding(f) for f in report.findings],
     }
+    if run.fix_plan_requested:
+        document["fix_plan"] = [fix_step_json(step) for step in run.fix_plan]
+    return document
 
 
 def _settings(settings: AuditSettings) -> dict[str, Any]:

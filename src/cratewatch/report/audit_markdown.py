@@ -5,6 +5,7 @@ from __future__ import annotations
 from cratewatch.audit.model import AdvisoryFinding, Finding, FindingStatus
 from cratewatch.audit.run import AuditRun
 from cratewatch.report.audit_text import solution, summary_line
+from cratewatch.report.fixplan_text import fix_step_line
 
 __all__ = ["render_markdown"]
 
@@ -30,6 +31,9 @@ def render_markdown(run: AuditRun) -> str:
     if report.unused_ignores:
         lines += ["", "## Unused ignores", ""]
         lines += [f"- `{r.id}` ({_cell(r.origin)})" for r in report.unused_ignores]
+    if run.fix_plan_requested:
+        lines += ["", "## Fix plan", ""]
+        lines += [f"- `{fix_step_line(step)}`" for step in run.fix_plan] or ["Nothing to fix."]
     return "\n".join(lines) + "\n"
 
 
