@@ -21,6 +21,7 @@ section itself is read.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import struct
 from dataclasses import dataclass
@@ -239,20 +240,21 @@ def _elf_section(reader: _Reader) -> tuple[int, int] | None:
 
 
 def _pe_section(reader: _Reader) -> tuple[int, int] | None:
-    pe = pefile.PE(name=str(reader.path), fast_load=True)
-    try:
-        for section in pe.sections:
-            if section.Name.rstrip(b"\0") != SECTION_NAME.encode():
-                continue
-            raw_size = section.SizeOfRawData
-            virtual_size = section.Misc_VirtualSize
+    # pefile gets our own read-only map: given a file name it maps the file itself, and its
+    # close() then runs a full gc.collect(), which costs ~0.1 s per binary in a big process.
+    with mmap.mmap(reader.stream.fileno(), 0, access=mmap.ACCESS_READ) as image:
+        pe = pefile.PE(data=image, fast_load=True)
+        sections = [
+            (s.Name, s.PointerToRawData, s.SizeOfRawData, s.Misc_VirtualSize) for s in pe.sections
+        ]
+        del pe
+    for name, offset, raw_size, virtual_size in sections:
+        if name.rstrip(b"\0") == SECTION_NAME.encode():
             # The file holds SizeOfRawData bytes, padded to the file alignment; the data
             # itself is VirtualSize bytes when that is smaller.
             length = min(raw_size, virtual_size) if virtual_size else raw_size
-            return reader.span(section.PointerToRawData, length)
-        return None
-    finally:
-        pe.close()
+            return reader.span(offset, length)
+    return None
 
 
 def _macho_section(reader: _Reader) -> tuple[int, int] | None:
