@@ -83,6 +83,10 @@ class CandidateSource:
         """The shared dependency interner (roots built by the resolver use it too)."""
         return self._interner
 
+    def lookup(self, name: str) -> Sequence[IndexEntry]:
+        """The raw index lines for ``name`` (the index may match names case-insensitively)."""
+        return self._lookup(name)
+
     def crate(self, name: str) -> Crate:
         """Classify every index line of ``name`` (once)."""
         crate = self._crates.get(name)
