@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
@@ -10,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cratewatch.advisories.cvss import Severity
 from cratewatch.advisories.model import AdvisoryKind, Collection
@@ -343,3 +346,51 @@ def test_real_advisory_db_loads_every_file(shared_data: Path, tmp_path: Path) ->
         actual[adv.kind] += 1
     assert actual == expected
     assert {a.collection for a in tree.advisories} == {Collection.CRATES, Collection.RUST}
+
+
+_line = (
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(
+    package=st.from_regex(r"[a-z][a-z0-9_-]{0,20}", fullmatch=True),
+    number=st.integers(1, 9999),
+    date=st.dates(datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)),
+    title=_line,
+    paragraphs=st.lists(_line, max_size=4),
+    fixed=st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)),
+    header=st.booleans(),
+    keywords=st.lists(_line, max_size=3),
+)
+def test_rendered_advisories_parse_back(
+    *,
+    package: str,
+    number: int,
+    date: datetime.date,
+    title: str,
+    paragraphs: list[str],
+    fixed: tuple[int, int, int],
+    header: bool,
+    keywords: list[str],
+) -> None:
+    advisory_id = f"RUSTSEC-{date.year}-{number:04}"
+    version = ".".join(map(str, fixed))
+    text = (
+        "```toml\n"
+        + ("[advisory]\n" if header else "")
+        + f'id = "{advisory_id}"\npackage = "{package}"\ndate = "{date.isoformat()}"\n'
+        + f"keywords = {json.dumps(keywords, ensure_ascii=False)}\n"
+        + f'[versions]\npatched = [">= {version}"]\n```\n\n'
+        + f"# {title}\n\n"
+        + "\n\n".join(paragraphs)
+        + "\n"
+    )
+    adv = parse_advisory(text, path=f"crates/{package}/{advisory_id}.md")
+    assert (adv.id, adv.package, adv.date, adv.title) == (advisory_id, package, date, title)
+    assert adv.keywords == tuple(keywords)
+    assert adv.description == "\n\n".join(paragraphs).strip()
+    assert adv.patched == (VersionReq.parse(f">= {version}"),)
+    assert not adv.affects(Version(*fixed))

@@ -31,6 +31,7 @@ from cratewatch.advisories.source import (
     UnknownAge,
     checkout_path,
     commit_time,
+    describe_source,
     file_commit_times,
     obtain,
     parse_source,
@@ -429,3 +430,16 @@ def test_staleness(
     last: datetime.datetime | None, now: datetime.datetime, expected: object
 ) -> None:
     assert staleness(last, now=now, max_age=_90) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://bot:s3cret@git.example/advisory-db", "https://bot:***@git.example/advisory-db"),
+        ("https://bot@git.example/advisory-db", "https://bot@git.example/advisory-db"),
+        ("https://git.example/a@b", "https://git.example/a@b"),
+        ("git@github.com:rustsec/advisory-db.git", "git@github.com:rustsec/advisory-db.git"),
+    ],
+)
+def test_passwords_in_urls_are_never_shown(url: str, shown: str) -> None:
+    assert describe_source(GitRemote(url=url)) == shown

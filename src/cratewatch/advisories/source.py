@@ -227,14 +227,28 @@ def parse_source(spec: str) -> DatabaseSource:
 
 
 def describe_source(source: DatabaseSource) -> str:
-    """A short human description of *source* (its URL or path)."""
+    """A short human description of *source*: its path, or its URL without any password.
+
+    >>> describe_source(GitRemote(url="https://bot:s3cret@git.example/advisory-db"))
+    'https://bot:***@git.example/advisory-db'
+    """
     match source:
         case GitRemote(url=url):
-            return url
+            return _redact(url)
         case GitBundle(path=path) | LocalCheckout(path=path):
             return str(path)
         case _:
             assert_never(source)
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
 def checkout_path(source: DatabaseSource, cache_dir: Path) -> Path:
@@ -353,11 +367,12 @@ def repair_managed(checkout: Checkout) -> Checkout:
     if not checkout.managed:
         return checkout
     desc = describe_source(checkout.source)
-    commit, modified = _status(checkout.path, desc)
-    if modified:
-        _git(["reset", "--quiet", "--hard", "HEAD"], cwd=checkout.path, desc=desc)
-        _git(["clean", "--quiet", "-d", "--force"], cwd=checkout.path, desc=desc)
+    with _locked(checkout.path.with_name(checkout.path.name + ".lock")):
         commit, modified = _status(checkout.path, desc)
+        if modified:
+            _git(["reset", "--quiet", "--hard", "HEAD"], cwd=checkout.path, desc=desc)
+            _git(["clean", "--quiet", "-d", "--force"], cwd=checkout.path, desc=desc)
+            commit, modified = _status(checkout.path, desc)
     return Checkout(
         source=checkout.source,
         path=checkout.path,
