@@ -25,6 +25,8 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.db", "db"),
     ("cratewatch.cli.index", "index"),
     ("cratewatch.cli.resolve", "resolve"),
+    ("cratewatch.cli.serve", "serve"),
+    ("cratewatch.cli.site", "site"),
 )
 
 

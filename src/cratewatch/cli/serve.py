@@ -1,0 +1,142 @@
+"""``cratewatch serve``: the Security pages and the advisory JSON API over HTTP."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import click
+
+from cratewatch.advisories.database import AdvisoryDatabase, load_database
+from cratewatch.advisories.source import parse_source
+from cratewatch.cli.dbopts import DbOptions, database_options, echo_warnings, open_database
+from cratewatch.errors import CratewatchError
+from cratewatch.web.reload import DEFAULT_RELOAD_INTERVAL, DatabaseReloader, head_probe
+
+__all__ = ["serve"]
+
+_LOG = logging.getLogger("cratewatch.web")
+
+
+@click.command()
+@database_options()
+@click.option(
+    "--index",
+    "index_spec",
+    metavar="SRC",
+    help=(
+        "crates.io index for published versions and yanked flags: sparse+https://index.crates.io/, "
+        "a git clone, a .bundle file or a directory. Without it, crates without advisories are "
+        "unknown (404) and the version box offers the versions the advisories name."
+    ),
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 to accept connections from other machines).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="TCP port (0: any free port, printed at start-up).",
+)
+@click.option(
+    "--reload-interval",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RELOAD_INTERVAL,
+    show_default=True,
+    metavar="SECONDS",
+    help=(
+        "Check the database source's HEAD at most this often and reload the advisories when "
+        "its commit changed (a URL or bundle is fetched first). 0 checks on every request."
+    ),
+)
+@click.option("--no-reload", is_flag=True, help="Never check the source for new commits.")
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Cache-Control max-age of every answer (clients revalidate with the ETag after it).",
+)
+def serve(
+    *,
+    db_options: DbOptions,
+    index_spec: str | None,
+    host: str,
+    port: int,
+    reload_interval: float,
+    no_reload: bool,
+    max_age: int,
+) -> None:
+    """Serve crate Security pages and the advisory JSON API.
+
+    Pages: / (search, recent advisories), /crates/NAME (with its Security tab),
+    /crates/NAME/security?version=V, /advisories/ID. API (documented at /docs):
+    /api/v1/crates/NAME/advisories[?version=V], /api/v1/advisories/ID,
+    /api/v1/crates/NAME/versions/V/status, /api/v1/search?q=Q, and /osv/crates/NAME.json.
+    """
+    import uvicorn  # noqa: PLC0415 (slow to import; only this command needs it)
+
+    from cratewatch.registry.index import open_index  # noqa: PLC0415
+    from cratewatch.web.app import create_app  # noqa: PLC0415
+
+    opened = open_database(db_options)
+    echo_warnings(opened.warnings)
+    index = None
+    if index_spec is not None:
+        index = open_index(index_spec, cache_dir=db_options.cache_dir, offline=not db_options.fetch)
+
+    def load() -> AdvisoryDatabase:
+        return load_database(db_options.db, cache_dir=db_options.cache_dir, fetch=db_options.fetch)
+
+    def on_error(error: CratewatchError) -> None:
+        _LOG.warning("advisory database not reloaded: %s", error)
+
+    reloader = DatabaseReloader(
+        load,
+        None if no_reload else head_probe(parse_source(db_options.db)),
+        interval=reload_interval,
+        initial=opened.database,
+        on_error=on_error,
+        on_reload=lambda snap: _LOG.warning("advisory database reloaded at %s", snap.commit),
+    )
+    app = create_app(reloader, index=index, max_age=max_age)
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    info = opened.database.info
+    click.echo(
+        f"cratewatch: serving {len(opened.database)} advisories from {info.source}"
+        f" ({info.commit or 'no commit'}) on http://{_url_host(host)}:{bound}/",
+        err=True,
+    )
+    config = uvicorn.Config(app, log_level="info", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        if index is not None:
+            index.close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free port (printed in the start-up line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as e:
+        sock.close()
+        raise CratewatchError(f"{host}:{port}: cannot listen: {e.strerror or e}") from e
+    sock.set_inheritable(True)
+    return sock

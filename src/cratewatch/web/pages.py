@@ -1,0 +1,208 @@
+"""The HTML pages of ``cratewatch serve``.
+
+``/`` (search box, recently published advisories), ``/search?q=``, ``/crates/{name}``
+(Overview tab), ``/crates/{name}/security[?version=]`` (Security tab) and
+``/advisories/{id}``. A crate name in another spelling (``SmallVec``) redirects to the
+canonical one. The page content comes from :mod:`cratewatch.web.view`; these routes only
+resolve, render and cache.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from cratewatch.semver import Version
+from cratewatch.web.crates import IndexUnavailable, KnownCrate
+from cratewatch.web.links import ServerLinks
+from cratewatch.web.responses import (
+    HTML_HEADERS,
+    HttpProblem,
+    WebContext,
+    cached,
+    db_stamp,
+    web_context,
+)
+from cratewatch.web.snapshot import MAX_QUERY_CHARS, Snapshot
+from cratewatch.web.templating import render_page
+from cratewatch.web.view import (
+    advisory_view,
+    crate_overview,
+    parse_selected_version,
+    security_page,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+LINKS = ServerLinks()
+_HTML = "text/html; charset=utf-8"
+
+Ctx = Annotated[WebContext, Depends(web_context)]
+VersionParam = Annotated[str | None, Query()]
+
+
+def _html(
+    request: Request, ctx: WebContext, snap: Snapshot, build: object, status: int = 200
+) -> Response:
+    assert callable(build)
+    return cached(
+        request,
+        ctx,
+        snap,
+        lambda: str(build()).encode(),
+        media_type=_HTML,
+        status=status,
+        headers=HTML_HEADERS,
+    )
+
+
+def _resolve(ctx: WebContext, snap: Snapshot, name: str) -> KnownCrate:
+    try:
+        resolved = ctx.crates.resolve(snap, name)
+    except IndexUnavailable as e:
+        raise HttpProblem(503, "index_unavailable", str(e)) from e
+    if not isinstance(resolved, KnownCrate):
+        raise HttpProblem(404, "crate_not_found", f"No such crate: {resolved.reason}.")
+    return resolved
+
+
+def _canonical(request: Request, known: KnownCrate, name: str, path: str) -> Response | None:
+    if known.name == name:
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(path + query, status_code=308)
+
+
+@router.get("/")
+def home(request: Request, ctx: Ctx) -> Response:
+    snap = ctx.snapshot()
+
+    def build() -> str:
+        recent = [advisory_view(a, published=snap.published(a.id).date()) for a in snap.recent]
+        return render_page(
+            "home.html",
+            links=LINKS,
+            db=db_stamp(snap),
+            recent=recent,
+            crate_count=len(snap.crate_names()),
+            advisory_count=snap.advisory_count,
+        )
+
+    return _html(request, ctx, snap, build)
+
+
+@router.get("/search")
+def search_page(
+    request: Request, ctx: Ctx, q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = ""
+) -> Response:
+    snap = ctx.snapshot()
+    results = snap.search(q)
+    exact = [c for c in results.crates if c.name.lower() == results.query.lower()]
+    in_index = (
+        results.query
+        and not exact
+        and ctx.crates.index is not None
+        and ctx.crates.in_index(results.query)
+    )
+    if (len(exact) == 1 and not results.advisories) or (in_index and not results.crates):
+        name = exact[0].name if exact else results.query
+        return RedirectResponse(LINKS.crate(name), status_code=303)
+
+    def build() -> str:
+        return render_page(
+            "search.html",
+            links=LINKS,
+            db=db_stamp(snap),
+            results=results,
+            query=results.query,
+            index_searched=ctx.crates.index is not None,
+        )
+
+    return _html(request, ctx, snap, build)
+
+
+@router.get("/crates/{name}")
+def crate_page(request: Request, ctx: Ctx, name: str, version: VersionParam = None) -> Response:
+    snap = ctx.snapshot()
+    known = _resolve(ctx, snap, name)
+    redirect = _canonical(request, known, name, LINKS.crate(known.name))
+    if redirect is not None:
+        return redirect
+    selected = parse_selected_version(version) if version else None
+    chosen = selected if isinstance(selected, Version) else None
+    overview = crate_overview(
+        known.name,
+        known.advisories,
+        index_versions=known.index_entries,
+        db=db_stamp(snap),
+        selected=chosen,
+    )
+
+    def build() -> str:
+        return render_page(
+            "crate.html",
+            links=LINKS,
+            db=db_stamp(snap),
+            o=overview,
+            version=None if chosen is None else str(chosen),
+        )
+
+    return _html(request, ctx, snap, build)
+
+
+@router.get("/crates/{name}/security")
+def security_tab(request: Request, ctx: Ctx, name: str, version: VersionParam = None) -> Response:
+    snap = ctx.snapshot()
+    known = _resolve(ctx, snap, name)
+    redirect = _canonical(request, known, name, LINKS.security(known.name))
+    if redirect is not None:
+        return redirect
+    page = security_page(
+        known.name,
+        known.advisories,
+        version_text=version,
+        index_versions=known.index_entries,
+        db=db_stamp(snap),
+        published=lambda adv: snap.published(adv.id).date(),
+    )
+    overview = crate_overview(
+        known.name, known.advisories, index_versions=known.index_entries, db=db_stamp(snap)
+    )
+
+    def build() -> str:
+        return render_page(
+            "security.html",
+            links=LINKS,
+            db=db_stamp(snap),
+            page=page,
+            latest=overview.latest,
+            explicit_version=bool(version and page.selected),
+            index_problem=known.index_problem,
+        )
+
+    return _html(request, ctx, snap, build, status=400 if page.version_error else 200)
+
+
+@router.get("/advisories/{advisory_id}")
+def advisory_page(request: Request, ctx: Ctx, advisory_id: str) -> Response:
+    snap = ctx.snapshot()
+    adv = snap.advisory(advisory_id) if len(advisory_id) <= MAX_QUERY_CHARS else None
+    if adv is None:
+        aliased = snap.aliases_to(advisory_id) if len(advisory_id) <= MAX_QUERY_CHARS else ()
+        if len(aliased) == 1:
+            return RedirectResponse(LINKS.advisory(aliased[0]), status_code=308)
+        raise HttpProblem(
+            404, "advisory_not_found", f"No RustSec advisory has the id {advisory_id!r}."
+        )
+    if adv.id != advisory_id:
+        return RedirectResponse(LINKS.advisory(adv.id), status_code=308)
+
+    def build() -> str:
+        view = advisory_view(adv, published=snap.published(adv.id).date())
+        return render_page("advisory.html", links=LINKS, db=db_stamp(snap), v=view)
+
+    return _html(request, ctx, snap, build)
