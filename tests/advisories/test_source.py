@@ -443,3 +443,11 @@ def test_staleness(
 )
 def test_passwords_in_urls_are_never_shown(url: str, shown: str) -> None:
     assert describe_source(GitRemote(url=url)) == shown
+
+
+def test_failing_url_with_password_is_redacted_in_git_errors(tmp_path: Path) -> None:
+    url = "https://bot:s3cret@127.0.0.1:9/advisory-db"  # port 9 (discard): connection refused
+    with pytest.raises(AdvisoryDbError) as caught:
+        obtain(GitRemote(url=url), cache_dir=tmp_path, timeout=30)
+    assert "s3cret" not in str(caught.value)
+    assert str(caught.value).startswith("https://bot:***@127.0.0.1:9/advisory-db: git clone failed")

@@ -611,6 +611,8 @@ def _git(
             return ""
         message = err.decode("utf-8", "replace").strip().splitlines()[-_STDERR_LINES:]
         detail = "; ".join(line.strip() for line in message) or f"exit status {proc.returncode}"
+        for arg in args:  # git may echo a URL it was given, password included
+            detail = detail.replace(arg, _redact(arg)) if "@" in arg else detail
         raise AdvisoryDbError(f"{desc}: {shown} failed: {detail}{_tip(network, cached)}")
     return out.decode("utf-8", "surrogateescape")
 
