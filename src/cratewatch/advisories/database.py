@@ -8,7 +8,7 @@ git history once for per-file times, and writes the cache for next time.
 >>> db = load_database("../shared/data/advisory-db.bundle",
 ...                    cache_dir=Path("~/.cache/cratewatch").expanduser())  # doctest: +SKIP
 >>> [a.id for a in db.for_package("smallvec")][:2]  # doctest: +SKIP
-['RUSTSEC-2018-0003', 'RUSTSEC-2019-0009']
+['RUSTSEC-2018-0003', 'RUSTSEC-2018-0018']
 """
 
 from __future__ import annotations
