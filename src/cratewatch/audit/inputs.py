@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cratewatch.audit.engine import CRATES_IO, registry_key
 from cratewatch.audit.model import AuditedPackage
-from cratewatch.binaries import AuditableDeps, dependency_paths
 from cratewatch.lockfile import Lockfile, Package
+
+if TYPE_CHECKING:  # the binary-format readers are slow to import; only --bin needs them
+    from cratewatch.binaries import AuditableDeps
 
 __all__ = ["PackageSet", "from_binary", "from_lockfile"]
 
@@ -53,6 +56,8 @@ def from_lockfile(lock: Lockfile, *, origin: str | None = None) -> PackageSet:
 
 def from_binary(deps: AuditableDeps, *, origin: str) -> PackageSet:
     """The packages compiled into a binary, from its embedded cargo-auditable data."""
+    from cratewatch.binaries import dependency_paths  # noqa: PLC0415 (slow import, --bin only)
+
     seen: dict[AuditedPackage, None] = {}
     for package in deps.packages:
         audited = AuditedPackage(

@@ -33,7 +33,6 @@ from cratewatch.audit.model import (
 )
 from cratewatch.audit.run import AuditInput, AuditRun, DatabaseSummary, InputKind
 from cratewatch.audit.yanked import check_yanked
-from cratewatch.binaries import AuditableDeps, NoAuditData, read_auditable
 from cratewatch.cli.dbopts import (
     DbOptions,
     database_options,
@@ -355,19 +354,8 @@ def _collect_inputs(
     generate_lockfile: bool,
 ) -> list[_Loaded]:
     inputs: list[_Loaded] = []
-    for binary in binaries:
-        result = read_auditable(binary)
-        match result:
-            case AuditableDeps():
-                package_set = from_binary(result, origin=str(binary))
-            case NoAuditData(reason=reason):
-                raise AuditInputError(f"{binary}: {reason}")
-            case _:
-                assert_never(result)
-        item = AuditInput(
-            path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
-        )
-        inputs.append(_Loaded(item, package_set))
+    if binaries:
+        inputs.extend(_binary_inputs(binaries))
     if recursive is not None:
         found = sorted(_find_lockfiles(recursive))
         if not found:
@@ -385,6 +373,32 @@ def _collect_inputs(
         located = _locate(Path(path or "."), generate_lockfile=generate_lockfile)
         inputs.append(_lockfile_input(located.lockfile, located.display))
     return inputs
+
+
+def _binary_inputs(binaries: tuple[Path, ...]) -> list[_Loaded]:
+    # The binary-format readers (pyelftools, pefile, macholib) take a third of a second to
+    # import, so only --bin pays for them.
+    from cratewatch.binaries import (  # noqa: PLC0415
+        AuditableDeps,
+        NoAuditData,
+        read_auditable,
+    )
+
+    loaded = []
+    for binary in binaries:
+        result = read_auditable(binary)
+        match result:
+            case AuditableDeps():
+                package_set = from_binary(result, origin=str(binary))
+            case NoAuditData(reason=reason):
+                raise AuditInputError(f"{binary}: {reason}")
+            case _:
+                assert_never(result)
+        item = AuditInput(
+            path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
+        )
+        loaded.append(_Loaded(item, package_set))
+    return loaded
 
 
 def _lockfile_input(lockfile: Path, display: str) -> _Loaded:
