@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,33 +78,58 @@ def lockfile_tree(lockfile: Path, root: str) -> list[dict[str, Any]]:
         return next(c for c in candidates if version is None or c["version"] == version)
 
     start = next(e for e in locked if e["name"] == root and "source" not in e)
-    closure: dict[tuple[str, str], dict[str, Any]] = {}
-    stack = [start]
-    while stack:
-        entry = stack.pop()
-        key = (entry["name"], entry["version"])
-        if key in closure:
-            continue
-        closure[key] = entry
-        stack.extend(resolve(spec) for spec in entry.get("dependencies", []))
+    closure = _acyclic_closure(start, resolve)
     ordered = sorted(closure)
     index = {key: i for i, key in enumerate(ordered)}
     packages = []
     for key in ordered:
-        entry = closure[key]
-        deps = sorted(
-            {index[(d["name"], d["version"])] for d in map(resolve, entry.get("dependencies", []))}
-        )
+        entry, deps = closure[key]
         packages.append(
             package(
                 entry["name"],
                 entry["version"],
                 _source(entry.get("source")),
-                dependencies=deps,
+                dependencies=sorted({index[d] for d in deps}),
                 root=entry is start,
             )
         )
     return packages
+
+
+_Key = tuple[str, str]
+
+
+def _acyclic_closure(
+    start: dict[str, Any], resolve: Callable[[str], dict[str, Any]]
+) -> dict[_Key, tuple[dict[str, Any], list[_Key]]]:
+    """Packages reachable from ``start`` with their kept edges. Cargo.lock also records
+    dev-dependencies, which may form cycles; cargo-auditable leaves them out. The lockfile
+    cannot tell which edges those are, so an edge closing a cycle (a DFS back edge) goes."""
+
+    def key(entry: dict[str, Any]) -> _Key:
+        return (entry["name"], entry["version"])
+
+    closure: dict[_Key, tuple[dict[str, Any], list[_Key]]] = {}
+    on_path: set[_Key] = set()
+    stack = [(start, iter(start.get("dependencies", [])))]
+    closure[key(start)] = (start, [])
+    on_path.add(key(start))
+    while stack:
+        entry, specs = stack[-1]
+        spec = next(specs, None)
+        if spec is None:
+            on_path.discard(key(entry))
+            stack.pop()
+            continue
+        dep = resolve(spec)
+        if key(dep) in on_path:
+            continue  # a back edge: a dev-dependency cycle
+        closure[key(entry)][1].append(key(dep))
+        if key(dep) not in closure:
+            closure[key(dep)] = (dep, [])
+            on_path.add(key(dep))
+            stack.append((dep, iter(dep.get("dependencies", []))))
+    return closure
 
 
 def _source(source: str | None) -> str:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from cratewatch.binaries import (
     AuditableDeps,
     AuditTarget,
+    DependencyGraph,
     dependency_paths,
     packages_for_audit,
     parse_audit_json,
@@ -155,3 +156,4 @@ def test_paths_are_real_chains_in_length_order(
     assert [len(p) for p in paths] == sorted(len(p) for p in paths)
     shortest = sorted(len(p) for p in every)[: len(paths)]
     assert [len(p) for p in paths] == shortest
+    assert DependencyGraph(deps).paths(name, V("1.0.0"), limit=limit) == paths

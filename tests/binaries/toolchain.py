@@ -83,7 +83,7 @@ class Toolchain:
         program = self._cached("program", self._compile_program)
         shutil.copyfile(program, out)
         out.chmod(0o755)
-        self._add_sections(out, sections)
+        self.add_sections(out, sections)
         return out
 
     def elf_linked(self, out: Path, section: bytes) -> Path:
@@ -100,7 +100,7 @@ class Toolchain:
         """A shared object for another machine (``i686``, ``powerpc``, ``s390x`` Linux)."""
         obj = self._empty_object(target)
         _run([str(self.lld_dir / "ld.lld"), "-shared", "-o", str(out), str(obj)])
-        self._add_sections(out, sections, bfd_target=FOREIGN_ELF[target])
+        self.add_sections(out, sections, bfd_target=FOREIGN_ELF[target])
         return out
 
     # ---------------------------------------------------------------------------- PE
@@ -111,7 +111,7 @@ class Toolchain:
         """A Windows DLL linked by lld-link from a COFF object that carries ``sections``."""
         obj = out.parent / f"{out.name}.obj"
         shutil.copyfile(self._empty_object(target), obj)
-        self._add_sections(obj, sections, flags="contents,readonly,data")
+        self.add_sections(obj, sections, flags="contents,readonly,data")
         machine = "/machine:x86" if target.startswith("i686") else "/machine:x64"
         lld_link = str(self.lld_dir / "lld-link")
         # /opt:noref keeps the unreferenced section, as cargo-auditable's exported symbol does.
@@ -191,7 +191,7 @@ class Toolchain:
 
         return self._cached(f"empty-{target}", build)
 
-    def _add_sections(
+    def add_sections(
         self,
         path: Path,
         sections: Mapping[str, bytes],

@@ -15,7 +15,13 @@ no embedded dependency data (build with `cargo auditable build`)
 """
 
 from cratewatch.binaries.formats import SECTION_NAME, detect_format
-from cratewatch.binaries.graph import AuditTarget, dependency_paths, packages_for_audit
+from cratewatch.binaries.graph import (
+    DEFAULT_PATH_LIMIT,
+    AuditTarget,
+    DependencyGraph,
+    dependency_paths,
+    packages_for_audit,
+)
 from cratewatch.binaries.model import (
     NO_AUDIT_DATA_REASON,
     AuditableDeps,
@@ -31,6 +37,7 @@ from cratewatch.binaries.reader import DEFAULT_MAX_JSON_BYTES, UnreadableBinary,
 
 __all__ = [
     "DEFAULT_MAX_JSON_BYTES",
+    "DEFAULT_PATH_LIMIT",
     "NO_AUDIT_DATA_REASON",
     "SECTION_NAME",
     "AuditTarget",
@@ -38,6 +45,7 @@ __all__ = [
     "AuditableResult",
     "BinaryFormat",
     "BinaryPackage",
+    "DependencyGraph",
     "DependencyKind",
     "InvalidBinary",
     "NoAuditData",

@@ -13,6 +13,9 @@
 [('app', '0.1.0', False), ('hyper', '1.4.1', True), ('h2', '0.4.5', True)]
 >>> dependency_paths(deps, "h2", Version.parse("0.4.5"))
 (('app', 'h2'), ('app', 'hyper', 'h2'))
+>>> graph = DependencyGraph(deps)  # for several queries on one binary
+>>> graph.paths("hyper", Version.parse("1.4.1"))
+(('app', 'hyper'),)
 """
 
 from __future__ import annotations
@@ -24,9 +27,16 @@ from typing import NamedTuple
 from cratewatch.binaries.model import AuditableDeps
 from cratewatch.semver import Version
 
-__all__ = ["AuditTarget", "dependency_paths", "packages_for_audit"]
+__all__ = [
+    "DEFAULT_PATH_LIMIT",
+    "AuditTarget",
+    "DependencyGraph",
+    "dependency_paths",
+    "packages_for_audit",
+]
 
-_DEFAULT_PATH_LIMIT = 10
+DEFAULT_PATH_LIMIT = 10
+"""How many dependency paths are returned per package unless asked otherwise."""
 
 
 class AuditTarget(NamedTuple):
@@ -53,52 +63,68 @@ def packages_for_audit(deps: AuditableDeps) -> tuple[AuditTarget, ...]:
 
 
 def dependency_paths(
-    deps: AuditableDeps, name: str, version: Version, *, limit: int = _DEFAULT_PATH_LIMIT
+    deps: AuditableDeps, name: str, version: Version, *, limit: int = DEFAULT_PATH_LIMIT
 ) -> tuple[tuple[str, ...], ...]:
     """How the binary comes to contain ``name`` ``version``: chains of package names.
 
-    Each chain starts at a package nothing depends on (the root) and ends at the package;
-    the shortest chains come first, at most ``limit`` of them (a diamond-shaped graph has
-    exponentially many). A package that is itself a root gives the one-name chain.
+    One-off form of :meth:`DependencyGraph.paths`; build a :class:`DependencyGraph` once
+    when asking about several packages of the same binary.
     """
-    packages = deps.packages
-    targets = [i for i, p in enumerate(packages) if p.name == name and p.version == version]
-    if not targets or limit <= 0:
-        return ()
-    dependents: list[list[int]] = [[] for _ in packages]
-    for i, package in enumerate(packages):
-        for dep in package.dependencies:
-            dependents[dep].append(i)
-    depth = _depth_from_roots(deps, dependents)
-    # Best-first search backwards from the targets. depth[] is the exact distance left, so
-    # chains complete in order of length; among equally long ones the most advanced goes
-    # first, so each chain costs about its length in steps, whatever the graph's width.
-    queue: list[tuple[int, int, tuple[int, ...]]] = [(depth[t], -1, (t,)) for t in targets]
-    heapq.heapify(queue)
-    found: dict[tuple[str, ...], None] = {}
-    while queue and len(found) < limit:
-        _, _, chain = heapq.heappop(queue)
-        head = chain[-1]
-        if not dependents[head]:
-            found.setdefault(tuple(packages[i].name for i in reversed(chain)))
-            continue
-        for parent in dependents[head]:
-            if parent not in chain:  # only a hand-built, cyclic graph could repeat one
-                step = (len(chain) + depth[parent], -len(chain) - 1, (*chain, parent))
-                heapq.heappush(queue, step)
-    return tuple(found)
+    return DependencyGraph(deps).paths(name, version, limit=limit)
 
 
-def _depth_from_roots(deps: AuditableDeps, dependents: list[list[int]]) -> list[int]:
-    """Fewest edges from a package nothing depends on, for every package (BFS)."""
-    depth = [-1] * len(deps.packages)
-    queue = deque(i for i, parents in enumerate(dependents) if not parents)
-    for i in queue:
-        depth[i] = 0
-    while queue:
-        i = queue.popleft()
-        for dep in deps.packages[i].dependencies:
-            if depth[dep] < 0:
-                depth[dep] = depth[i] + 1
-                queue.append(dep)
-    return depth
+class DependencyGraph:
+    """The reversed dependency graph of one binary, for repeated path queries."""
+
+    __slots__ = ("_dependents", "_deps", "_depth")
+
+    def __init__(self, deps: AuditableDeps) -> None:
+        self._deps = deps
+        dependents: list[list[int]] = [[] for _ in deps.packages]
+        for i, package in enumerate(deps.packages):
+            for dep in package.dependencies:
+                dependents[dep].append(i)
+        self._dependents = dependents
+        # Fewest edges from a package nothing depends on, for every package (BFS).
+        depth = [-1] * len(deps.packages)
+        queue = deque(i for i, parents in enumerate(dependents) if not parents)
+        for i in queue:
+            depth[i] = 0
+        while queue:
+            i = queue.popleft()
+            for dep in deps.packages[i].dependencies:
+                if depth[dep] < 0:
+                    depth[dep] = depth[i] + 1
+                    queue.append(dep)
+        self._depth = depth
+
+    def paths(
+        self, name: str, version: Version, *, limit: int = DEFAULT_PATH_LIMIT
+    ) -> tuple[tuple[str, ...], ...]:
+        """Chains of package names from a root to ``name`` ``version``, shortest first.
+
+        Each chain starts at a package nothing depends on (the root) and ends at the
+        package; at most ``limit`` of them (a diamond-shaped graph has exponentially many).
+        A package that is itself a root gives the one-name chain; an absent one, none.
+        """
+        packages, dependents, depth = self._deps.packages, self._dependents, self._depth
+        targets = [i for i, p in enumerate(packages) if p.name == name and p.version == version]
+        if limit <= 0:
+            return ()
+        # Best-first search backwards from the targets. depth[] is the exact distance left,
+        # so chains complete in order of length; among equally long ones the most advanced
+        # goes first, so each chain costs about its length in steps, whatever the width.
+        queue: list[tuple[int, int, tuple[int, ...]]] = [(depth[t], -1, (t,)) for t in targets]
+        heapq.heapify(queue)
+        found: dict[tuple[str, ...], None] = {}
+        while queue and len(found) < limit:
+            _, _, chain = heapq.heappop(queue)
+            head = chain[-1]
+            if not dependents[head]:
+                found.setdefault(tuple(packages[i].name for i in reversed(chain)))
+                continue
+            for parent in dependents[head]:
+                if parent not in chain:  # only a hand-built, cyclic graph could repeat one
+                    step = (len(chain) + depth[parent], -len(chain) - 1, (*chain, parent))
+                    heapq.heappush(queue, step)
+        return tuple(found)
