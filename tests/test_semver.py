@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from functools import cmp_to_key
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cratewatch.semver
+import cratewatch.semver._req
+import cratewatch.semver._version
 from cratewatch.errors import ParseError
 from cratewatch.semver import (
     Comparator,
@@ -917,7 +920,15 @@ def test_real_index_parses_except_the_five_known_strings(shared_data: Path, tmp_
     assert bad_requirements == {"^0-.11.0", "^0.51-oldsyn", "~2.0-2.2"}
 
 
-def test_docstring_examples() -> None:
-    result = doctest.testmod(cratewatch.semver, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 15
+@pytest.mark.parametrize(
+    "module",
+    [
+        cratewatch.semver,
+        cratewatch.semver._version,  # Version.parse
+        cratewatch.semver._req,  # VersionReq.parse
+    ],
+)
+def test_docstring_examples(module: ModuleType) -> None:
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 2
     assert result.failed == 0
