@@ -52,6 +52,48 @@ def test_detect_format(head: bytes, expected: BinaryFormat | None) -> None:
     assert detect_format(head) is expected
 
 
+# -------------------------------------------------------------------------- minimal headers
+
+_UNPACK = "unpack requires a buffer of"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"MZ", "malformed PE file: Unable to read the DOS Header, possibly a truncated file."),
+        (b"MZ" + b"\0" * 62, "malformed PE file: Invalid NT Headers signature."),
+        (
+            b"MZ" + b"\0" * 58 + b"\xff\xff\0\0",
+            "malformed PE file: Invalid e_lfanew value, probably not a PE file",
+        ),
+        (b"\x7fELF", "malformed ELF file: Invalid EI_CLASS b''"),
+        (b"\x7fELF\x09\x01\x01" + b"\0" * 57, "malformed ELF file: Invalid EI_CLASS b'\\t'"),
+        (b"\xcf\xfa\xed\xfe\x07\0\0\x01", f"malformed Mach-O file: {_UNPACK} 32 bytes"),
+        (b"\xca\xfe\xba\xbe\0\0\0\x02", f"malformed Mach-O file: {_UNPACK} 20 bytes"),
+        (
+            b"\0asm\x01\0\0\0\0",
+            "malformed WebAssembly file: the file ends inside a WebAssembly section header",
+        ),
+    ],
+)  # fmt: skip
+def test_broken_headers_name_the_format(tmp_path: Path, content: bytes, message: str) -> None:
+    """Each format's reader is reached from its magic number and fails in its own words."""
+    path = tmp_path / "broken"
+    path.write_bytes(content)
+    with pytest.raises(InvalidBinary) as caught:
+        read_auditable(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_bare_wasm_header_has_no_audit_data(tmp_path: Path) -> None:
+    path = tmp_path / "empty.wasm"
+    path.write_bytes(b"\0asm\x01\0\0\0")
+    assert read_auditable(path) == NoAuditData(
+        reason="no embedded dependency data (build with `cargo auditable build`)",
+        binary_format=BinaryFormat.WASM,
+    )
+
+
 # -------------------------------------------------------------------------- hostile headers
 
 

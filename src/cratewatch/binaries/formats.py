@@ -28,11 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, assert_never
 
-import pefile
-from elftools.common.exceptions import ELFError
-from elftools.construct.core import ConstructError
-from elftools.elf.constants import SH_FLAGS
-from elftools.elf.elffile import ELFFile
 from macholib import mach_o
 from macholib.ptypes import sizeof
 
@@ -54,15 +49,13 @@ _PE_MAGIC = b"MZ"
 _WASM_MAGIC = b"\0asm"
 _MACHO_MAGICS = frozenset(
     {
-        b"\xfe\xed\xfa\xce",  # mach_o.MH_MAGIC (32-bit, big-endian)
-        b"\xce\xfa\xed\xfe",  # mach_o.MH_CIGAM (32-bit, little-endian)
-        b"\xfe\xed\xfa\xcf",  # mach_o.MH_MAGIC_64
-        b"\xcf\xfa\xed\xfe",  # mach_o.MH_CIGAM_64
+        b"\xfe\xed\xfa\xce",  # MH_MAGIC (32-bit, big-endian)
+        b"\xce\xfa\xed\xfe",  # MH_CIGAM (32-bit, little-endian)
+        b"\xfe\xed\xfa\xcf",  # MH_MAGIC_64
+        b"\xcf\xfa\xed\xfe",  # MH_CIGAM_64
     }
 )
-_FAT_MAGICS = frozenset(
-    {b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"}
-)  # FAT_MAGIC, mach_o.FAT_MAGIC_64
+_FAT_MAGICS = frozenset({b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"})  # FAT_MAGIC, FAT_MAGIC_64
 _JAVA_CLASS_MIN = 45  # a Java class file shares CAFEBABE; its version field is >= 45
 _ELF_MAX_SECTIONS = 0xFF00  # SHN_LORESERVE: more needs extended numbering, never in executables
 _MACHO_HEADERS = {  # magic read big-endian -> (header structure, byte order, 64-bit)
@@ -74,14 +67,12 @@ _MACHO_HEADERS = {  # magic read big-endian -> (header structure, byte order, 64
 _MACHO_ZEROFILL_TYPES = frozenset({0x1, 0xC, 0x12})  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_...
 
 # What the parsers raise on malformed input. They are pure Python, so a hostile header makes
-# them index, unpack or decode past what they expected; tests/test_binaries.py fuzzes real
-# binaries to check nothing else escapes.
+# them index, unpack or decode past what they expected (each library's own exceptions are
+# turned into _LibraryError where it is imported); tests/binaries/test_formats.py fuzzes real
+# binaries of every format to check that nothing else escapes.
 _PARSER_ERRORS = (
-    ELFError,
-    ConstructError,
-    pefile.PEFormatError,
-    struct.error,
     ValueError,
+    struct.error,
     IndexError,
     KeyError,
     TypeError,
@@ -89,6 +80,10 @@ _PARSER_ERRORS = (
     EOFError,
     OverflowError,
 )
+
+
+class _LibraryError(ValueError):
+    """A format library's own exception type (imported lazily, so not nameable above)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +213,20 @@ class _Reader:
 
 
 def _elf_section(reader: _Reader) -> tuple[int, int] | None:
+    # pyelftools takes a quarter of a second to import: only ELF files pay for it.
+    from elftools.common.exceptions import ELFError  # noqa: PLC0415
+    from elftools.construct.core import ConstructError  # noqa: PLC0415
+
+    try:
+        return _elf_walk(reader)
+    except (ELFError, ConstructError) as e:
+        raise _LibraryError(str(e)) from e
+
+
+def _elf_walk(reader: _Reader) -> tuple[int, int] | None:
+    from elftools.elf.constants import SH_FLAGS  # noqa: PLC0415
+    from elftools.elf.elffile import ELFFile  # noqa: PLC0415
+
     elf = ELFFile(reader.stream)
     count = elf.num_sections()
     table_end = elf["e_shoff"] + count * elf["e_shentsize"]
@@ -240,10 +249,15 @@ def _elf_section(reader: _Reader) -> tuple[int, int] | None:
 
 
 def _pe_section(reader: _Reader) -> tuple[int, int] | None:
+    import pefile  # noqa: PLC0415 (a fifth of a second to import: only PE files pay for it)
+
     # pefile gets our own read-only map: given a file name it maps the file itself, and its
     # close() then runs a full gc.collect(), which costs ~0.1 s per binary in a big process.
     with mmap.mmap(reader.stream.fileno(), 0, access=mmap.ACCESS_READ) as image:
-        pe = pefile.PE(data=image, fast_load=True)
+        try:
+            pe = pefile.PE(data=image, fast_load=True)
+        except pefile.PEFormatError as e:
+            raise _LibraryError(e.value if isinstance(e.value, str) else str(e)) from e
         sections = [
             (s.Name, s.PointerToRawData, s.SizeOfRawData, s.Misc_VirtualSize) for s in pe.sections
         ]
