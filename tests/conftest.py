@@ -34,3 +34,11 @@ def shared_data() -> Path:
 def assets() -> Path:
     """The directory of named fixture files (tests/assets)."""
     return ASSETS
+
+
+@pytest.fixture(scope="session")
+def real_db_args(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """CLI options that load the real advisory-db bundle through one cache per test session
+    (the first use clones and compiles it; later uses read the compiled cache)."""
+    cache = tmp_path_factory.mktemp("cratewatch-cache")
+    return ["--db", str(shared_data / "advisory-db.bundle"), "--cache-dir", str(cache)]

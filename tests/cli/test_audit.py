@@ -30,10 +30,8 @@ DEMO_VULNERABILITIES = {
 
 
 @pytest.fixture(scope="module")
-def db_args(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    cache = tmp_path_factory.mktemp("cratewatch-cache")
-    bundle = shared_data / "advisory-db.bundle"
-    return ["--db", str(bundle), "--cache-dir", str(cache), "--stale", "ignore", "--no-yanked"]
+def db_args(real_db_args: list[str]) -> list[str]:
+    return [*real_db_args, "--stale", "ignore", "--no-yanked"]
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

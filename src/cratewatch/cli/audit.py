@@ -15,6 +15,7 @@ from typing import assert_never
 import click
 from rich.console import Console
 
+from cratewatch.audit.built import BuildSelection, built_packages, run_cargo_metadata
 from cratewatch.audit.config import AuditConfig, load_audit_config
 from cratewatch.audit.engine import PathsOf, audit_packages
 from cratewatch.audit.fixplan import FixStep, plan_fixes
@@ -32,6 +33,7 @@ from cratewatch.audit.model import (
     YankedNotRequested,
 )
 from cratewatch.audit.run import AuditInput, AuditRun, DatabaseSummary, InputKind
+from cratewatch.audit.targets import triple_os_arch
 from cratewatch.audit.yanked import check_yanked
 from cratewatch.cli.dbopts import (
     DbOptions,
@@ -154,6 +156,27 @@ Examples:
     type=click.Choice(sorted(_KIND_NAMES)),
     help="Also fail on these kinds (repeatable); `warnings` means all of them.",
 )
+@click.option(
+    "--features",
+    "features",
+    multiple=True,
+    metavar="LIST",
+    help=(
+        "Features of the build to audit (comma-separated, repeatable). With any of --features, "
+        "--all-features, --no-default-features or --target, cargo metadata computes which "
+        "packages are built; findings in the others are marked not-built and do not fail."
+    ),
+)
+@click.option("--all-features", is_flag=True, help="Audit the build with every feature on.")
+@click.option(
+    "--no-default-features", is_flag=True, help="Audit the build without default features."
+)
+@click.option(
+    "--target",
+    "target",
+    metavar="TRIPLE",
+    help="Audit the build for this target triple (also sets --target-os/--target-arch).",
+)
 @click.option("--target-os", multiple=True, metavar="OS", help="Only advisories for this OS.")
 @click.option(
     "--target-arch", multiple=True, metavar="ARCH", help="Only advisories for this CPU arch."
@@ -209,6 +232,10 @@ def audit(
     quiet: bool,
     no_tree: bool,
     fix_plan: bool,
+    features: tuple[str, ...],
+    all_features: bool,
+    no_default_features: bool,
+    target: str | None,
 ) -> None:
     """Audit a Rust project's dependencies against the RustSec advisory database.
 
@@ -219,6 +246,14 @@ def audit(
     """
     inputs = _collect_inputs(path, recursive, binaries, generate_lockfile=generate_lockfile)
     config = _load_config(config_path, path)
+    selection = BuildSelection(
+        features=tuple(f for item in features for f in item.split(",") if f),
+        all_features=all_features,
+        no_default_features=no_default_features,
+        target=target,
+    )
+    if target and not target_os and not target_arch:
+        target_os, target_arch = triple_os_arch(target)
     settings = _settings(
         config,
         ignores=ignores,
@@ -227,6 +262,8 @@ def audit(
         target_arch=target_arch,
         severity_threshold=severity_threshold,
     )
+    if not selection.is_default:
+        settings = replace(settings, not_built=_not_built(inputs, selection))
     opened = open_database(db_options)
     echo_warnings(opened.warnings)
     database = opened.database
@@ -268,6 +305,28 @@ def audit(
         tree=not no_tree and config.show_tree is not False,
     )
     sys.exit(EXIT_FINDINGS if report.failing else EXIT_OK)
+
+
+def _not_built(inputs: list[_Loaded], selection: BuildSelection) -> frozenset[tuple[str, str]]:
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise AuditInputError("--features/--all-features/--no-default-features/--target need cargo")
+    not_built: set[tuple[str, str]] = set()
+    for loaded in inputs:
+        if loaded.lock is None or loaded.project is None:
+            raise AuditInputError(
+                f"{loaded.item.path}: a feature/target selection needs a project directory"
+            )
+        manifest = loaded.project / "Cargo.toml"
+        if not manifest.is_file():
+            raise AuditInputError(f"{loaded.project}: no Cargo.toml beside the Cargo.lock")
+        built = built_packages(run_cargo_metadata(cargo, manifest, selection))
+        not_built |= {
+            (p.name, str(p.version))
+            for p in loaded.lock.packages
+            if (p.name, str(p.version)) not in built
+        }
+    return frozenset(not_built)
 
 
 def _fix_plan(
