@@ -60,7 +60,8 @@ _MAX_CACHE_BYTES = 256 << 20
 _KEEP_FILES = 4  # compiled caches kept per cache directory (newest first)
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _FINGERPRINT_MODULES = (
-    "cvss",  # its __init__.py carries the library's version, which decides the scores
+    "cvss",  # a package: its __init__.py carries the version, which decides the scores
+    "cratewatch._toml",
     "cratewatch.semver",
     "cratewatch.advisories.cvss",
     "cratewatch.advisories.model",
@@ -177,9 +178,14 @@ def _fingerprint() -> str:
     for name in _FINGERPRINT_MODULES:
         spec = importlib.util.find_spec(name)
         h.update(name.encode())
-        if spec is not None and spec.origin is not None:
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        ours = name.startswith("cratewatch.") and spec.submodule_search_locations
+        files = sorted(origin.parent.rglob("*.py")) if ours else [origin]
+        for file in files:
             with contextlib.suppress(OSError):
-                h.update(Path(spec.origin).read_bytes())
+                h.update(file.read_bytes())
     return h.hexdigest()
 
 
