@@ -55,7 +55,7 @@ class Toolchain:
     """Makes binaries in ``work`` (cached base objects) and wherever a test asks."""
 
     rustc: str
-    objcopy: str | None
+    objcopy: str
     lld_dir: Path
     work: Path
     _cache: dict[str, Path] = field(default_factory=dict)
@@ -74,7 +74,10 @@ class Toolchain:
         lld_dir = sysroot / "lib" / "rustlib" / host / "bin" / "gcc-ld"
         if not (lld_dir / "ld.lld").exists():
             raise ToolMissing(f"rust-lld not found in {lld_dir}")
-        return cls(rustc=rustc, objcopy=shutil.which("objcopy"), lld_dir=lld_dir, work=work)
+        objcopy = shutil.which("objcopy")
+        if objcopy is None:
+            raise ToolMissing("binutils objcopy is not on PATH (apt-get install binutils)")
+        return cls(rustc=rustc, objcopy=objcopy, lld_dir=lld_dir, work=work)
 
     # ---------------------------------------------------------------------------- ELF
 
@@ -201,8 +204,6 @@ class Toolchain:
     ) -> None:
         if not sections:
             return
-        if self.objcopy is None:
-            raise ToolMissing("binutils objcopy is not on PATH (apt-get install binutils)")
         command = [self.objcopy]
         if bfd_target is not None:
             command += ["-I", bfd_target, "-O", bfd_target]
