@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.binaries.toolchain import Toolchain, ToolMissing
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -42,3 +44,12 @@ def real_db_args(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     (the first use clones and compiles it; later uses read the compiled cache)."""
     cache = tmp_path_factory.mktemp("cratewatch-cache")
     return ["--db", str(shared_data / "advisory-db.bundle"), "--cache-dir", str(cache)]
+
+
+@pytest.fixture(scope="session")
+def toolchain(tmp_path_factory: pytest.TempPathFactory) -> Toolchain:
+    """rustc, rust-lld and objcopy, ready to build binaries (skips when they are missing)."""
+    try:
+        return Toolchain.find(tmp_path_factory.mktemp("toolchain"))
+    except ToolMissing as e:
+        pytest.skip(str(e))

@@ -56,7 +56,7 @@ def from_lockfile(lock: Lockfile, *, origin: str | None = None) -> PackageSet:
 
 def from_binary(deps: AuditableDeps, *, origin: str) -> PackageSet:
     """The packages compiled into a binary, from its embedded cargo-auditable data."""
-    from cratewatch.binaries import dependency_paths  # noqa: PLC0415 (slow import, --bin only)
+    from cratewatch.binaries import DependencyGraph  # noqa: PLC0415 (slow import, --bin only)
 
     seen: dict[AuditedPackage, None] = {}
     for package in deps.packages:
@@ -70,9 +70,10 @@ def from_binary(deps: AuditableDeps, *, origin: str) -> PackageSet:
         seen.setdefault(audited)
 
     def paths(audited: AuditedPackage) -> tuple[tuple[str, ...], ...]:
-        found = dependency_paths(deps, audited.name, audited.version, limit=_PATH_LIMIT)
+        found = graph.paths(audited.name, audited.version, limit=_PATH_LIMIT)
         return tuple(tuple(_label(name) for name in chain) for chain in found)
 
+    graph = DependencyGraph(deps)
     versions: dict[str, set[str]] = {}
     for package in deps.packages:
         versions.setdefault(package.name, set()).add(str(package.version))

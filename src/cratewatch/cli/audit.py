@@ -31,6 +31,7 @@ from cratewatch.audit.model import (
     Severity,
     YankedCheck,
     YankedNotRequested,
+    YankedUnavailable,
 )
 from cratewatch.audit.run import AuditInput, AuditRun, DatabaseSummary, InputKind
 from cratewatch.audit.targets import triple_os_arch
@@ -277,6 +278,8 @@ def audit(
             cache_dir=db_options.cache_dir,
             offline=not db_options.fetch,
         )
+    if isinstance(yanked, YankedUnavailable):
+        echo_warnings((f"yanked check skipped: {yanked.reason}",))
     report = audit_packages(
         all_packages,
         database,

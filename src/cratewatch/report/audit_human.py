@@ -11,7 +11,6 @@ from cratewatch.audit.model import (
     Finding,
     FindingKind,
     FindingStatus,
-    YankedUnavailable,
 )
 from cratewatch.audit.run import AuditRun
 from cratewatch.report.audit_text import solution, summary_line
@@ -59,8 +58,6 @@ def render_human(run: AuditRun, *, show_tree: bool = True, quiet: bool = False) 
     for finding in shown:
         parts.append(Text(""))
         parts.append(_finding_table(finding, failing=id(finding) in failing, show_tree=show_tree))
-    if isinstance(report.yanked_check, YankedUnavailable):
-        parts.append(Text(f"warning: yanked check skipped: {report.yanked_check.reason}", "yellow"))
     for rule in report.unused_ignores:
         parts.append(
             Text(f"warning: ignore {rule.id} ({rule.origin}) matched no finding", "yellow")
