@@ -20,21 +20,17 @@ GitRemote(url='https://github.com/rustsec/advisory-db')
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import fcntl
 import hashlib
 import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
+from cratewatch.advisories._gitcli import locked, redact, run_git
 from cratewatch.errors import AdvisoryDbError
 
 __all__ = [
@@ -71,13 +67,9 @@ DEFAULT_NETWORK_TIMEOUT = 300.0
 DEFAULT_MAX_AGE_DAYS = 90
 """A database whose last commit is older than this many days is stale."""
 
-_LOCAL_TIMEOUT = 120.0
-_LOW_SPEED_LIMIT = "1000"  # bytes/s; below this for _LOW_SPEED_TIME seconds aborts a transfer
-_LOW_SPEED_TIME = "30"
 _SCP_LIKE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:.+")
 _TEMP_SUFFIX = ".tmp-"
 _UPSTREAM_REF = "refs/cratewatch/upstream"
-_STDERR_LINES = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,21 +226,11 @@ def describe_source(source: DatabaseSource) -> str:
     """
     match source:
         case GitRemote(url=url):
-            return _redact(url)
+            return redact(url)
         case GitBundle(path=path) | LocalCheckout(path=path):
             return str(path)
         case _:
             assert_never(source)
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
 def checkout_path(source: DatabaseSource, cache_dir: Path) -> Path:
@@ -294,7 +276,9 @@ def _local_checkout(source: LocalCheckout, path: Path) -> Checkout:
     if not (path / "crates").is_dir():
         raise AdvisoryDbError(f"{path}: not an advisory database: no crates/ directory")
     not_fetched = NotFetched(reason="a local checkout is used as it is")
-    toplevel = _git(["rev-parse", "--show-toplevel"], cwd=path, desc=str(path), check=False).strip()
+    toplevel = run_git(
+        ["rev-parse", "--show-toplevel"], cwd=path, desc=str(path), check=False
+    ).strip()
     if not toplevel or Path(toplevel).resolve() != path.resolve():
         return Checkout(
             source=source,
@@ -337,7 +321,7 @@ def _managed_checkout(
             fetch=NotFetched(reason="fetching was turned off (--no-fetch)"),
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target.with_name(target.name + ".lock")):
+    with locked(target.with_name(target.name + ".lock")):
         previous = _head(target) if target.is_dir() else None
         if previous is None:
             if target.exists():
@@ -367,11 +351,11 @@ def repair_managed(checkout: Checkout) -> Checkout:
     if not checkout.managed:
         return checkout
     desc = describe_source(checkout.source)
-    with _locked(checkout.path.with_name(checkout.path.name + ".lock")):
+    with locked(checkout.path.with_name(checkout.path.name + ".lock")):
         commit, modified = _status(checkout.path, desc)
         if modified:
-            _git(["reset", "--quiet", "--hard", "HEAD"], cwd=checkout.path, desc=desc)
-            _git(["clean", "--quiet", "-d", "--force"], cwd=checkout.path, desc=desc)
+            run_git(["reset", "--quiet", "--hard", "HEAD"], cwd=checkout.path, desc=desc)
+            run_git(["clean", "--quiet", "-d", "--force"], cwd=checkout.path, desc=desc)
             commit, modified = _status(checkout.path, desc)
     return Checkout(
         source=checkout.source,
@@ -389,7 +373,7 @@ def _clone(remote: str, target: Path, desc: str, *, timeout: float) -> None:
         shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted clone; we hold the lock
     temp = Path(tempfile.mkdtemp(prefix=target.name + _TEMP_SUFFIX, dir=parent))
     try:
-        _git(
+        run_git(
             ["clone", "--quiet", "--no-tags", "--single-branch", "--", remote, str(temp)],
             cwd=parent,
             desc=desc,
@@ -404,7 +388,7 @@ def _clone(remote: str, target: Path, desc: str, *, timeout: float) -> None:
 
 
 def _fetch(remote: str, target: Path, desc: str, *, timeout: float) -> None:
-    _git(
+    run_git(
         ["fetch", "--quiet", "--no-tags", "--", remote, f"+HEAD:{_UPSTREAM_REF}"],
         cwd=target,
         desc=desc,
@@ -412,13 +396,13 @@ def _fetch(remote: str, target: Path, desc: str, *, timeout: float) -> None:
         network=True,
         cached=True,
     )
-    _git(["reset", "--quiet", "--hard", _UPSTREAM_REF], cwd=target, desc=desc)
+    run_git(["reset", "--quiet", "--hard", _UPSTREAM_REF], cwd=target, desc=desc)
 
 
 def _head(repo: Path) -> str | None:
     if not (repo / ".git").is_dir():  # else git would find an enclosing repository
         return None
-    out = _git(
+    out = run_git(
         ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=repo, desc=str(repo), check=False
     ).strip()
     return out or None
@@ -433,7 +417,7 @@ def _require_head(repo: Path, desc: str) -> str:
 
 def _status(repo: Path, desc: str) -> tuple[str | None, frozenset[str]]:
     """``(HEAD commit, modified files under crates/ and rust/)`` from one ``git status``."""
-    out = _git(
+    out = run_git(
         [
             "status",
             "--porcelain=v2",
@@ -472,7 +456,7 @@ def commit_time(checkout: Checkout) -> datetime.datetime | None:
     """Committer time of the checkout's ``HEAD`` (UTC); None when it is not a git checkout."""
     if checkout.commit is None:
         return None
-    out = _git(
+    out = run_git(
         ["show", "--no-patch", "--format=%ct", checkout.commit],
         cwd=checkout.path,
         desc=describe_source(checkout.source),
@@ -489,7 +473,7 @@ def file_commit_times(checkout: Checkout) -> dict[str, tuple[int, int]]:
     """
     if checkout.commit is None:
         return {}
-    out = _git(
+    out = run_git(
         [
             "log",
             "--no-merges",
@@ -517,109 +501,3 @@ def file_commit_times(checkout: Checkout) -> dict[str, tuple[int, int]]:
         seen = times.get(name)
         times[name] = (when, when) if seen is None else (min(seen[0], when), max(seen[1], when))
     return times
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    with open(lock_path, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-# Variables that point git at another repository (``git rev-parse --local-env-vars``).
-_REPO_ENV_VARS = frozenset(
-    {
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CONFIG",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_IMPLICIT_WORK_TREE",
-        "GIT_GRAFT_FILE",
-        "GIT_INDEX_FILE",
-        "GIT_NO_REPLACE_OBJECTS",
-        "GIT_REPLACE_REF_BASE",
-        "GIT_PREFIX",
-        "GIT_INTERNAL_SUPER_PREFIX",
-        "GIT_SHALLOW_FILE",
-        "GIT_COMMON_DIR",
-    }
-)
-
-
-def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV_VARS}
-    env.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_ASKPASS="", SSH_ASKPASS="")
-    return env
-
-
-def _git(
-    args: Sequence[str],
-    *,
-    cwd: Path,
-    desc: str,
-    timeout: float = _LOCAL_TIMEOUT,
-    network: bool = False,
-    cached: bool = False,
-    check: bool = True,
-) -> str:
-    """Run git (no shell) in its own process group; kill the group on timeout."""
-    command = [
-        "git",
-        "-c",
-        "core.fsmonitor=false",
-        "-c",
-        f"http.lowSpeedLimit={_LOW_SPEED_LIMIT}",
-        "-c",
-        f"http.lowSpeedTime={_LOW_SPEED_TIME}",
-        *args,
-    ]
-    shown = "git " + " ".join(args[:1])
-    try:
-        proc = subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_git_env(),
-            start_new_session=True,
-        )
-    except OSError as e:
-        raise AdvisoryDbError(f"{desc}: cannot run git: {e}") from e
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise AdvisoryDbError(
-            f"{desc}: {shown} timed out after {timeout:g}s{_tip(network, cached)}"
-        ) from e
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        if not check:
-            return ""
-        message = err.decode("utf-8", "replace").strip().splitlines()[-_STDERR_LINES:]
-        detail = "; ".join(line.strip() for line in message) or f"exit status {proc.returncode}"
-        for arg in args:  # git may echo a URL it was given, password included
-            detail = detail.replace(arg, _redact(arg)) if "@" in arg else detail
-        raise AdvisoryDbError(f"{desc}: {shown} failed: {detail}{_tip(network, cached)}")
-    return out.decode("utf-8", "surrogateescape")
-
-
-def _tip(network: bool, cached: bool) -> str:
-    if not network:
-        return ""
-    if cached:
-        return " (use --no-fetch to use the cached copy, or --db PATH)"
-    return " (use --db PATH to use a local checkout or bundle of the advisory database)"
