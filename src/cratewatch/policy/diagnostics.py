@@ -236,7 +236,7 @@ _CODE_TABLE: tuple[tuple[Check | None, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-_CRATEWATCH_ONLY = frozenset({"advisory-db-stale"})
+_CRATEWATCH_ONLY = frozenset({"unsupported-option", "advisory-db-stale"})
 
 
 def _codes() -> Mapping[str, CodeInfo]:
