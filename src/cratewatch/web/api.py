@@ -277,6 +277,21 @@ async def search(
 
 
 @router.get(
+    "/api/v1/crates",
+    response_model=list[SearchCrate],
+    responses=_NOT_MODIFIED,
+    tags=["advisories"],
+    summary="Every crate with advisories",
+)
+async def crates(request: Request, ctx: Ctx) -> Response:
+    """Every crate that has at least one advisory, by name, with the number of advisories its
+    Security tab lists (withdrawn ones not counted).
+    """
+    snap = ctx.snapshot()
+    return _json(request, ctx, snap, lambda: snap.crate_list_json)
+
+
+@router.get(
     "/api/v1/database",
     response_model=DatabaseModel,
     responses=_NOT_MODIFIED,

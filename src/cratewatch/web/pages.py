@@ -95,22 +95,31 @@ def home(request: Request, ctx: Ctx) -> Response:
     return _html(request, ctx, snap, build)
 
 
+def _direct_hit(ctx: WebContext, snap: Snapshot, query: str) -> str | None:
+    """Where a query that names exactly one thing goes: an advisory id or alias, a crate."""
+    if not query:
+        return None
+    adv = snap.advisory(query)
+    aliased = snap.aliases_to(query)
+    if adv is not None or len(aliased) == 1:
+        return LINKS.advisory(adv.id if adv is not None else aliased[0])
+    data = snap.crate(query)
+    if data is not None:
+        return LINKS.crate(data.name)
+    if ctx.crates.index is not None and ctx.crates.in_index(query):
+        return LINKS.crate(query)
+    return None
+
+
 @router.get("/search")
 def search_page(
     request: Request, ctx: Ctx, q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = ""
 ) -> Response:
     snap = ctx.snapshot()
     results = snap.search(q)
-    exact = [c for c in results.crates if c.name.lower() == results.query.lower()]
-    in_index = (
-        results.query
-        and not exact
-        and ctx.crates.index is not None
-        and ctx.crates.in_index(results.query)
-    )
-    if (len(exact) == 1 and not results.advisories) or (in_index and not results.crates):
-        name = exact[0].name if exact else results.query
-        return RedirectResponse(LINKS.crate(name), status_code=303)
+    target = _direct_hit(ctx, snap, results.query)
+    if target is not None:
+        return RedirectResponse(target, status_code=303)
 
     def build() -> str:
         return render_page(

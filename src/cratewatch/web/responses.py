@@ -89,8 +89,8 @@ class WebContext:
         return self.reloader.snapshot()
 
 
-def web_context(request: Request) -> WebContext:
-    """The app's :class:`WebContext` (a FastAPI dependency)."""
+async def web_context(request: Request) -> WebContext:
+    """The app's :class:`WebContext` (a FastAPI dependency; async so it runs on the loop)."""
     context = request.app.state.web
     assert isinstance(context, WebContext)
     return context

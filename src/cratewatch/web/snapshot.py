@@ -139,6 +139,7 @@ class Snapshot:
         "_osv_json",
         "_published",
         "advisory_count",
+        "crate_list_json",
         "database",
         "recent",
         "token",
@@ -169,6 +170,10 @@ class Snapshot:
                 self._by_id[adv.id.upper()] = adv
                 for alias in adv.aliases:
                     self._by_alias.setdefault(alias.upper(), []).append(adv.id)
+        self.crate_list_json = _compact(
+            [{"name": n, "advisories": len(self._crates[n].shown)} for n in sorted(self._crates)]
+        )
+        """``[{"name", "advisories"}]`` of every crate with advisories (compact JSON)."""
         self.advisory_count = len(self._by_id)
         """Advisories against crates (withdrawn included)."""
         listed = [a for a in self._by_id.values() if not a.is_withdrawn]
