@@ -1,0 +1,92 @@
+"""Building diagnostic labels that point into Cargo.lock, deny.toml and crates' Cargo.toml.
+
+A :class:`Labeller` belongs to one run: it knows the config file and reads the lockfile text
+once (lazily) to point at the exact line of a package's ``source = ...`` or ``version = ...``.
+
+>>> from cratewatch.policy.config.spans import Span
+>>> Labeller(config_path="deny.toml", lockfile=None).config(
+...     Span(3, 5, 3, 10, '"MIT"'), "allowed here").line
+3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cratewatch.policy.config.spans import Span
+from cratewatch.policy.diagnostics import CrateRef, Label
+from cratewatch.policy.graph import Krate
+
+__all__ = ["Labeller", "crate_ref", "labels"]
+
+_MAX_ENTRY_LINES = 64
+
+
+def crate_ref(krate: Krate) -> CrateRef:
+    """The diagnostic's view of a crate."""
+    return CrateRef(
+        name=krate.name,
+        version=str(krate.version),
+        source=None if krate.source is None else krate.source.to_url(),
+    )
+
+
+class Labeller:
+    """Makes labels for one config file and one lockfile."""
+
+    def __init__(self, *, config_path: str, lockfile: str | None) -> None:
+        self.config_path = config_path
+        """The deny.toml labels point into."""
+        self.lockfile = lockfile
+        """The Cargo.lock labels point into, when there is one."""
+        self._lines: list[str] | None = None
+
+    def config(self, at: Span | None, message: str = "", *, primary: bool = True) -> Label | None:
+        """A label on a config value (``None`` when its position is unknown, e.g. a default)."""
+        if at is None:
+            return None
+        return Label(
+            file=self.config_path,
+            line=at.line,
+            column=at.column,
+            text=at.text,
+            message=message,
+            primary=primary,
+        )
+
+    def lock(self, krate: Krate, message: str = "", *, key: str | None = None) -> Label | None:
+        """A label on the crate's Cargo.lock entry: its ``key = ...`` line when *key* is given
+        and found, else the ``[[package]]`` header."""
+        if self.lockfile is None or krate.lock_line is None:
+            return None
+        line = krate.lock_line
+        text = f"{krate.name} {krate.version}"
+        if key is not None:
+            lines = self._lock_lines()
+            for number in range(line, min(line + _MAX_ENTRY_LINES, len(lines))):
+                content = lines[number]
+                if content.startswith("[") or not content.strip():
+                    break
+                if content.split("=", 1)[0].strip() == key:
+                    value = content.split("=", 1)[1].strip()
+                    return Label(
+                        file=self.lockfile,
+                        line=number + 1,
+                        column=content.index(value) + 1,
+                        text=value,
+                        message=message,
+                    )
+        return Label(file=self.lockfile, line=line, column=1, text=text, message=message)
+
+    def _lock_lines(self) -> list[str]:
+        if self._lines is None:
+            try:
+                self._lines = Path(self.lockfile or "").read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines = []
+        return self._lines
+
+
+def labels(*candidates: Label | None) -> tuple[Label, ...]:
+    """The labels that exist, in order."""
+    return tuple(label for label in candidates if label is not None)
