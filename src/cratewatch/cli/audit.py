@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import assert_never
@@ -15,13 +12,11 @@ from typing import assert_never
 import click
 from rich.console import Console
 
-from cratewatch.audit.built import BuildSelection, built_packages, run_cargo_metadata
+from cratewatch.audit.built import BuildSelection
 from cratewatch.audit.config import AuditConfig, load_audit_config
 from cratewatch.audit.engine import PathsOf, audit_packages
-from cratewatch.audit.fixplan import FixStep, plan_fixes
-from cratewatch.audit.fixsources import IndexFixSources
-from cratewatch.audit.inputs import PackageSet, from_binary, from_lockfile
-from cratewatch.audit.members import member_manifests
+from cratewatch.audit.fixplan import FixStep
+from cratewatch.audit.inputs import PackageSet
 from cratewatch.audit.model import (
     AuditedPackage,
     AuditReport,
@@ -33,9 +28,10 @@ from cratewatch.audit.model import (
     YankedNotRequested,
     YankedUnavailable,
 )
-from cratewatch.audit.run import AuditInput, AuditRun, DatabaseSummary, InputKind
+from cratewatch.audit.run import AuditRun, DatabaseSummary
 from cratewatch.audit.targets import triple_os_arch
 from cratewatch.audit.yanked import check_yanked
+from cratewatch.cli.audit_inputs import Loaded, collect_inputs
 from cratewatch.cli.dbopts import (
     DbOptions,
     database_options,
@@ -44,9 +40,7 @@ from cratewatch.cli.dbopts import (
     output_console,
 )
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
-from cratewatch.errors import CratewatchError
-from cratewatch.lockfile import Lockfile, load_lockfile, parse_lockfile
-from cratewatch.registry.index import CRATES_IO_SPARSE, open_index
+from cratewatch.registry.index import CRATES_IO_SPARSE
 from cratewatch.report.audit_human import render_human
 from cratewatch.report.audit_json import render_json
 from cratewatch.report.audit_markdown import render_markdown
@@ -66,10 +60,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     MARKDOWN = "markdown"
-
-
-class AuditInputError(CratewatchError):
-    """An input to audit is missing or unusable."""
 
 
 _KIND_NAMES = {
@@ -245,7 +235,7 @@ def audit(
     vulnerability, unsound, unmaintained and notice advisories, and checked for yanked
     versions.
     """
-    inputs = _collect_inputs(path, recursive, binaries, generate_lockfile=generate_lockfile)
+    inputs = collect_inputs(path, recursive, binaries, generate_lockfile=generate_lockfile)
     config = _load_config(config_path, path)
     selection = BuildSelection(
         features=tuple(f for item in features for f in item.split(",") if f),
@@ -264,7 +254,9 @@ def audit(
         severity_threshold=severity_threshold,
     )
     if not selection.is_default:
-        settings = replace(settings, not_built=_not_built(inputs, selection))
+        from cratewatch.cli.audit_extras import not_built  # noqa: PLC0415 (lazy: rare option)
+
+        settings = replace(settings, not_built=not_built(inputs, selection))
     opened = open_database(db_options)
     echo_warnings(opened.warnings)
     database = opened.database
@@ -297,7 +289,7 @@ def audit(
             advisory_count=len(database.advisories),
         ),
         report=report,
-        fix_plan=_fix_plan(inputs, report, index, db_options) if fix_plan else (),
+        fix_plan=_plan(inputs, report, index, db_options) if fix_plan else (),
         fix_plan_requested=fix_plan,
     )
     _emit(
@@ -310,50 +302,12 @@ def audit(
     sys.exit(EXIT_FINDINGS if report.failing else EXIT_OK)
 
 
-def _not_built(inputs: list[_Loaded], selection: BuildSelection) -> frozenset[tuple[str, str]]:
-    cargo = shutil.which("cargo")
-    if cargo is None:
-        raise AuditInputError("--features/--all-features/--no-default-features/--target need cargo")
-    not_built: set[tuple[str, str]] = set()
-    for loaded in inputs:
-        if loaded.lock is None or loaded.project is None:
-            raise AuditInputError(
-                f"{loaded.item.path}: a feature/target selection needs a project directory"
-            )
-        manifest = loaded.project / "Cargo.toml"
-        if not manifest.is_file():
-            raise AuditInputError(f"{loaded.project}: no Cargo.toml beside the Cargo.lock")
-        built = built_packages(run_cargo_metadata(cargo, manifest, selection))
-        not_built |= {
-            (p.name, str(p.version))
-            for p in loaded.lock.packages
-            if (p.name, str(p.version)) not in built
-        }
-    return frozenset(not_built)
-
-
-def _fix_plan(
-    inputs: list[_Loaded], report: AuditReport, index_spec: str, db_options: DbOptions
+def _plan(
+    inputs: list[Loaded], report: AuditReport, index: str, db_options: DbOptions
 ) -> tuple[FixStep, ...]:
-    steps: list[FixStep] = []
-    with open_index(
-        index_spec, cache_dir=db_options.cache_dir / "index", offline=not db_options.fetch
-    ) as index:
-        for loaded in inputs:
-            if loaded.lock is None:
-                continue
-            members = member_manifests(loaded.project) if loaded.project is not None else {}
-            sources = IndexFixSources(loaded.lock, index, members)
-            origin = loaded.item.path
-            own = replace(
-                report,
-                findings=tuple(f for f in report.findings if f.package.origin == origin),
-            )
-            sources.prefetch([f.package.name for f in own.findings])
-            steps.extend(
-                plan_fixes(own, published=sources.published, dependents=sources.dependents)
-            )
-    return tuple(steps)
+    from cratewatch.cli.audit_extras import fix_plan  # noqa: PLC0415 (lazy: loads the index code)
+
+    return fix_plan(inputs, report, index, db_options)
 
 
 def _emit(
@@ -392,130 +346,6 @@ def _paths_dispatch(sets: list[PackageSet]) -> PathsOf:
         return owner[package].paths(package)
 
     return paths
-
-
-@dataclass(frozen=True, slots=True)
-class _Located:
-    lockfile: Path
-    display: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    item: AuditInput
-    packages: PackageSet
-    lock: Lockfile | None = None
-    project: Path | None = None
-
-
-def _collect_inputs(
-    path: str | None,
-    recursive: Path | None,
-    binaries: tuple[Path, ...],
-    *,
-    generate_lockfile: bool,
-) -> list[_Loaded]:
-    inputs: list[_Loaded] = []
-    if binaries:
-        inputs.extend(_binary_inputs(binaries))
-    if recursive is not None:
-        found = sorted(_find_lockfiles(recursive))
-        if not found:
-            raise AuditInputError(f"{recursive}: no Cargo.lock found under this directory")
-        for lockfile in found:
-            inputs.append(_lockfile_input(lockfile, str(lockfile)))
-    if path == "-":
-        data = sys.stdin.buffer.read(_MAX_STDIN_BYTES + 1)
-        if len(data) > _MAX_STDIN_BYTES:
-            raise AuditInputError(f"<stdin>: larger than {_MAX_STDIN_BYTES} bytes")
-        lock = parse_lockfile(data.decode("utf-8", errors="replace"), path="<stdin>")
-        item = AuditInput(path="-", kind=InputKind.LOCKFILE, package_count=len(lock.packages))
-        inputs.append(_Loaded(item, from_lockfile(lock), lock, None))
-    elif path is not None or not inputs:
-        located = _locate(Path(path or "."), generate_lockfile=generate_lockfile)
-        inputs.append(_lockfile_input(located.lockfile, located.display))
-    return inputs
-
-
-def _binary_inputs(binaries: tuple[Path, ...]) -> list[_Loaded]:
-    # The binary-format readers (pyelftools, pefile, macholib) take a third of a second to
-    # import, so only --bin pays for them.
-    from cratewatch.binaries import (  # noqa: PLC0415
-        AuditableDeps,
-        NoAuditData,
-        read_auditable,
-    )
-
-    loaded = []
-    for binary in binaries:
-        result = read_auditable(binary)
-        match result:
-            case AuditableDeps():
-                package_set = from_binary(result, origin=str(binary))
-            case NoAuditData(reason=reason):
-                raise AuditInputError(f"{binary}: {reason}")
-            case _:
-                assert_never(result)
-        item = AuditInput(
-            path=str(binary), kind=InputKind.BINARY, package_count=len(package_set.packages)
-        )
-        loaded.append(_Loaded(item, package_set))
-    return loaded
-
-
-def _lockfile_input(lockfile: Path, display: str) -> _Loaded:
-    lock = load_lockfile(lockfile)
-    item = AuditInput(path=display, kind=InputKind.LOCKFILE, package_count=len(lock.packages))
-    return _Loaded(item, from_lockfile(lock, origin=display), lock, lockfile.parent)
-
-
-def _locate(path: Path, *, generate_lockfile: bool) -> _Located:
-    if path.is_file():
-        return _Located(path, str(path))
-    if not path.is_dir():
-        raise AuditInputError(f"{path}: no such file or directory")
-    lockfile = path / "Cargo.lock"
-    if lockfile.is_file():
-        return _Located(lockfile, str(lockfile))
-    if (path / "Cargo.toml").is_file():
-        if not generate_lockfile:
-            raise AuditInputError(
-                f"{path}: has a Cargo.toml but no Cargo.lock; run `cargo generate-lockfile` "
-                "there first, or pass --generate-lockfile"
-            )
-        _run_generate_lockfile(path)
-        return _Located(lockfile, str(lockfile))
-    raise AuditInputError(f"{path}: no Cargo.lock or Cargo.toml in this directory")
-
-
-def _run_generate_lockfile(project: Path) -> None:
-    cargo = shutil.which("cargo")
-    if cargo is None:
-        raise AuditInputError(f"{project}: --generate-lockfile needs cargo on PATH")
-    try:
-        subprocess.run(
-            [cargo, "generate-lockfile"],
-            cwd=project,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    except subprocess.CalledProcessError as e:
-        last = (e.stderr or "").strip().splitlines()[-1:] or ["no output"]
-        raise AuditInputError(f"{project}: cargo generate-lockfile failed: {last[0]}") from e
-    except subprocess.TimeoutExpired as e:
-        raise AuditInputError(f"{project}: cargo generate-lockfile timed out") from e
-
-
-def _find_lockfiles(root: Path) -> Iterator[Path]:
-    for entry in sorted(root.iterdir()):
-        if entry.is_symlink():
-            continue
-        if entry.is_dir() and entry.name not in _RECURSIVE_SKIP:
-            yield from _find_lockfiles(entry)
-        elif entry.name == "Cargo.lock" and entry.is_file():
-            yield entry
 
 
 def _load_config(config_path: Path | None, path: str | None) -> AuditConfig:
