@@ -6,7 +6,7 @@ objects), :mod:`~cratewatch.registry.sparse` (HTTP, ``index.crates.io``) and
 
 >>> with open_index("tests/assets/registry/index") as index:  # doctest: +SKIP
 ...     [e.vers for e in index.versions("demo")]
-['0.1.0', '0.2.0']
+['0.1.0', '0.2.0', '1.0.0-beta.1']
 """
 
 from __future__ import annotations

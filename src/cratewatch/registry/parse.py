@@ -45,6 +45,8 @@ _KINDS: Mapping[object, DepKind] = {
     "dev": DepKind.DEV,
 }
 _MISSING = object()
+_DEP_KEYS = ("name", "req", "features", "optional", "default_features", "target", "kind")
+"""The keys of a dependency, in the order crates.io writes them."""
 
 
 class InvalidIndexFile(ParseError):
@@ -244,18 +246,25 @@ def _deps(
     deps: list[IndexDependency] = []
     for index, raw in enumerate(raw_deps):
         if type(raw) is dict:
-            get = raw.get
-            name = get("name")
-            req = get("req")
-            kind_text = get("kind")
-            target = get("target")
-            optional = get("optional", False)
-            default_features = get("default_features", True)
-            package = get("package")
-            registry = get("registry")
-            features = get("features", ())
+            if tuple(raw) == _DEP_KEYS:  # 99% of the 2020 index: unpack instead of 9 lookups
+                name, req, features, optional, default_features, target, kind_text = raw.values()
+                package = registry = None
+            else:
+                get = raw.get
+                name = get("name")
+                req = get("req")
+                kind_text = get("kind")
+                target = get("target")
+                optional = get("optional", False)
+                default_features = get("default_features", True)
+                package = get("package")
+                registry = get("registry")
+                features = get("features", ())
             if type(features) is list:
-                features = tuple(features) if _is_str_list(features) else None
+                if not features:
+                    features = ()
+                elif _is_str_list(features):
+                    features = tuple(features)
             if (
                 type(name) is str
                 and type(req) is str
