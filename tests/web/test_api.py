@@ -79,7 +79,15 @@ def test_known_crate_without_advisories_is_an_empty_list(api: httpx.Client) -> N
         (
             "/api/v1/crates/bad.name/advisories",
             404,
-            error("crate_not_found", "'bad.name' is not a valid crate name"),
+            error(
+                "crate_not_found",
+                "crate name 'bad.name': only ASCII letters, digits, '-' and '_' are allowed",
+            ),
+        ),
+        (
+            "/api/v1/crates/0/advisories",
+            404,
+            error("crate_not_found", "crate name '0': must start with an ASCII letter"),
         ),
         (
             "/api/v1/crates/foo/advisories?version=1.2",

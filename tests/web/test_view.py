@@ -341,7 +341,7 @@ _VERSIONS = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(version=_VERSIONS)
 def test_summary_agrees_with_affects_and_scores(web_snapshot: Snapshot, version: Version) -> None:
     advisories = foo(web_snapshot)

@@ -48,7 +48,12 @@ from cratewatch.web.responses import (
     web_context,
 )
 from cratewatch.web.snapshot import MAX_QUERY_CHARS, Snapshot
-from cratewatch.web.view import SEVERITY_METHOD, parse_selected_version, severity_summary
+from cratewatch.web.view import (
+    MAX_VERSION_CHARS,
+    SEVERITY_METHOD,
+    parse_selected_version,
+    severity_summary,
+)
 
 __all__ = ["router"]
 
@@ -63,11 +68,31 @@ _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (the `If-None-Match` ETag matches)."}
 }
 
+# Documented, not enforced by FastAPI: the routes check names and versions themselves, so a
+# bad one gets a message that says what is wrong (404 for a name, 422 for a version).
+_NAME_SCHEMA = {"pattern": r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
+_N = r"(0|[1-9][0-9]{0,17})"
+_ID = r"(0|[1-9][0-9]{0,17}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_VERSION_SCHEMA = {
+    "pattern": rf"^{_N}\.{_N}\.{_N}(-{_ID}(\.{_ID})*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+    "maxLength": MAX_VERSION_CHARS,
+}
+
 Ctx = Annotated[WebContext, Depends(web_context)]
-CrateName = Annotated[str, Path(description="Crate name as on crates.io.", max_length=200)]
+CrateName = Annotated[
+    str,
+    Path(
+        description="Crate name as on crates.io (`-` and `_` alike, any case).",
+        max_length=200,
+        json_schema_extra=_NAME_SCHEMA,
+    ),
+]
 VersionQuery = Annotated[
     str | None,
-    Query(description="Only advisories affecting this version (SemVer, e.g. `1.2.3`)."),
+    Query(
+        description="Only advisories affecting this version (SemVer, e.g. `1.2.3`).",
+        json_schema_extra=_VERSION_SCHEMA,
+    ),
 ]
 
 
@@ -192,7 +217,9 @@ async def version_status(
     request: Request,
     ctx: Ctx,
     name: CrateName,
-    version: Annotated[str, Path(description="SemVer version, e.g. 0.6.9.")],
+    version: Annotated[
+        str, Path(description="SemVer version, e.g. `0.6.9`.", json_schema_extra=_VERSION_SCHEMA)
+    ],
 ) -> Response:
     """Whether the version is affected by a vulnerability or unsoundness advisory (not
     withdrawn), which advisories apply, and the highest CVSS severity among them (method in

@@ -20,6 +20,7 @@ from cratewatch.advisories.model import Advisory
 from cratewatch.errors import CratewatchError, RegistryError
 from cratewatch.registry.index import CrateNotFound, Index
 from cratewatch.registry.model import IndexEntry
+from cratewatch.registry.paths import InvalidCrateName, validate_crate_name
 from cratewatch.web.snapshot import CrateAdvisories, Snapshot, is_valid_crate_name
 
 __all__ = [
@@ -121,7 +122,7 @@ class CrateResolver:
                 try:
                     result = _Found(entries=self.index.versions(candidate))
                     break
-                except CrateNotFound:
+                except (CrateNotFound, InvalidCrateName):
                     continue
                 except CratewatchError as e:  # network, malformed file, invalid name
                     result = _Failed(reason=str(e))
@@ -140,8 +141,10 @@ class CrateResolver:
 
     def resolve(self, snapshot: Snapshot, name: str) -> KnownCrate | UnknownCrate:
         """Resolve *name*; raises :class:`IndexUnavailable` when only the index could tell."""
-        if not is_valid_crate_name(name):
-            return UnknownCrate(name=name, reason=f"{name!r} is not a valid crate name")
+        try:
+            validate_crate_name(name)
+        except InvalidCrateName as e:
+            return UnknownCrate(name=name, reason=str(e))
         data = snapshot.crate(name)
         if self.index is None:
             if data is None:

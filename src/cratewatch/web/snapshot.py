@@ -43,11 +43,12 @@ MAX_QUERY_CHARS = 100
 """Search queries are cut to this length."""
 _MAX_HITS = 25
 _RECENT = 20
-_CRATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_CRATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 def is_valid_crate_name(name: str) -> bool:
-    """Whether *name* has the shape of a crates.io crate name (ASCII, at most 64 characters).
+    """Whether crates.io accepts *name*: 1 to 64 ASCII letters, digits, ``-``, ``_``, starting
+    with a letter (:func:`cratewatch.registry.paths.validate_crate_name`'s rule).
 
     >>> is_valid_crate_name("serde_json"), is_valid_crate_name("../etc"), is_valid_crate_name("")
     (True, False, False)
