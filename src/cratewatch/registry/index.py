@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -114,7 +114,7 @@ class Index(ABC):
         for name in self.names():
             yield from self.versions(name)
 
-    def fetch_many(self, names: list[str]) -> dict[str, Lookup]:
+    def fetch_many(self, names: Iterable[str]) -> dict[str, Lookup]:
         """Look up many crates at once; a missing crate is a :class:`Missing` value.
 
         Other errors (network, malformed files) raise. Backends with slow lookups (HTTP)

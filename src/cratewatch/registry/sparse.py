@@ -124,7 +124,7 @@ class SparseIndex(Index):
         self._memo[key] = entries
         return entries
 
-    def fetch_many(self, names: list[str]) -> dict[str, Lookup]:
+    def fetch_many(self, names: Iterable[str]) -> dict[str, Lookup]:
         """Fetch many crates concurrently (at most ``max_concurrency`` requests in flight).
 
         Runs its own event loop: from async code, await :meth:`afetch_many` instead.
