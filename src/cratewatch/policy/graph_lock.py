@@ -345,7 +345,10 @@ class _Builder:
             license=_plain(meta.license),
             license_file=_plain(meta.license_file),
             publish=_publish(meta.publish),
-            features=dict(manifest.features),
+            features={
+                **manifest.features,
+                **{name: (f"dep:{name}",) for name in _implicit_features(manifest)},
+            },
             enabled_features=frozenset(self.enabled[i]),
             dependencies=tuple(_declared(d) for d in manifest.dependencies),
             build_script=build_script,

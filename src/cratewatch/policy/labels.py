@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cratewatch.policy.config.spans import Span
+from cratewatch.policy.config.spans import Span, SpanMap, scan_spans
 from cratewatch.policy.diagnostics import CrateRef, Label
-from cratewatch.policy.graph import Krate
+from cratewatch.policy.graph import DeclaredDependency, DepKind, Krate, ManifestFound
 
 __all__ = ["Labeller", "crate_ref", "labels"]
 
@@ -40,6 +40,7 @@ class Labeller:
         self.lockfile = lockfile
         """The Cargo.lock labels point into, when there is one."""
         self._lines: list[str] | None = None
+        self._manifests: dict[Path, SpanMap] = {}
 
     def config(self, at: Span | None, message: str = "", *, primary: bool = True) -> Label | None:
         """A label on a config value (``None`` when its position is unknown, e.g. a default)."""
@@ -77,6 +78,38 @@ class Labeller:
                         message=message,
                     )
         return Label(file=self.lockfile, line=line, column=1, text=text, message=message)
+
+    def manifest(self, krate: Krate, key: tuple[str | int, ...], message: str = "") -> Label | None:
+        """A label on the value at *key* of the crate's Cargo.toml (e.g. ``("package",
+        "license")``), when the manifest is on disk and has it."""
+        if not isinstance(krate.manifest, ManifestFound):
+            return None
+        path = krate.manifest.path
+        spans = self._manifests.get(path)
+        if spans is None:
+            try:
+                spans = scan_spans(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                spans = SpanMap()
+            self._manifests[path] = spans
+        at = spans.value(key)
+        if at is None:
+            return None
+        return Label(file=str(path), line=at.line, column=at.column, text=at.text, message=message)
+
+    def dependency(self, krate: Krate, dep: DeclaredDependency, message: str = "") -> Label | None:
+        """A label on a dependency declaration in the crate's Cargo.toml: its version
+        requirement when written, else the whole entry."""
+        table = {
+            DepKind.NORMAL: "dependencies",
+            DepKind.DEV: "dev-dependencies",
+            DepKind.BUILD: "build-dependencies",
+        }[dep.kind]
+        prefix: tuple[str | int, ...] = () if dep.target is None else ("target", dep.target)
+        base = (*prefix, table, dep.name)
+        return self.manifest(krate, (*base, "version"), message) or self.manifest(
+            krate, base, message
+        )
 
     def _lock_lines(self) -> list[str]:
         if self._lines is None:
