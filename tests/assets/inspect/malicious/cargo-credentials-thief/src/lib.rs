@@ -1,0 +1,1 @@
+pub fn zero() -> u8 { 0 }
