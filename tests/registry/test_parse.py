@@ -223,6 +223,11 @@ def test_repeated_dependencies_are_shared_within_a_file() -> None:
             "invalid JSON: Expecting property name enclosed in double quotes (column 18)",
         ),
         ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+        (
+            _line(v=1).replace('"v": 1', '"v": 1' + "0" * 5000),
+            "invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+            "value has 5001 digits; use sys.set_int_max_str_digits() to increase the limit",
+        ),
         (_line(cksum="x" * 100), None),
     ],
 )
@@ -249,9 +254,15 @@ def test_got_values_are_shortened() -> None:
     )
 
 
-def test_name_check_ignores_ascii_case() -> None:
+def test_name_check_ignores_ascii_case_only() -> None:
     (entry,) = parse_index_file(_line(name="SerDe").encode(), source="se/rd/serde", crate="serde")
     assert entry.name == "SerDe"
+    # the Kelvin sign lowercases to an ASCII "k", but it is not the crate "key"
+    with pytest.raises(InvalidIndexEntry) as info:
+        parse_index_file(_line(name="\u212aey").encode(), source="3/k/key", crate="key")
+    assert str(info.value) == (
+        "3/k/key: line 1: name: expected 'key' (the file's crate), got \"\\u212aey\""
+    )
 
 
 def test_size_bounds() -> None:

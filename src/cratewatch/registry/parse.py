@@ -127,7 +127,7 @@ def parse_config(data: bytes, *, source: str) -> IndexConfig:
         raise InvalidIndexFile(f"{source}: {len(data)} bytes, more than the limit of 1 MiB")
     try:
         obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # not UTF-8, not JSON, absurd numbers
         raise InvalidIndexFile(f"{source}: not a JSON document: {e}") from e
     try:
         if type(obj) is not dict:
@@ -173,6 +173,8 @@ def _entry_from_text(
         raise InvalidIndexEntry(
             f"{source}: line {lineno}: invalid JSON: {e.msg} (column {e.colno})"
         ) from e
+    except ValueError as e:  # e.g. an integer past Python's digit limit
+        raise InvalidIndexEntry(f"{source}: line {lineno}: invalid JSON: {e}") from e
     try:
         return _entry(obj, expected, cache)
     except _Bad as e:
@@ -205,7 +207,7 @@ def _entry(
         and (schema is None or (type(schema) is int and schema >= 1))
     ):
         _entry_problem(obj)
-    if expected is not None and name.lower() != expected:
+    if expected is not None and (name.lower() != expected or not name.isascii()):
         raise _Bad("name", f"expected {expected!r} (the file's crate), got {_describe(name)}")
     features = _features(get("features"), "features")
     if extra := _features(get("features2"), "features2"):
