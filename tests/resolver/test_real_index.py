@@ -39,9 +39,8 @@ def _sample(resolver: Resolver, names: list[str]) -> list[RootRequest]:
     rng = random.Random(SEED)
     roots: list[RootRequest] = []
     for name in rng.sample(sorted(names), SAMPLE * 2):
-        crate = resolver.source.crate(_real_name(resolver, name))
-        if crate.usable and len(roots) < SAMPLE:
-            newest = crate.usable[0]
+        newest = resolver.source.crate(_real_name(resolver, name)).newest()
+        if newest is not None and len(roots) < SAMPLE:
             roots.append(RootRequest(name=newest.name, version=str(newest.version)))
     return roots
 

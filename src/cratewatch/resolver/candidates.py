@@ -11,11 +11,10 @@ what makes resolving thousands of roots in a row affordable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from cratewatch.registry.model import IndexEntry
 from cratewatch.resolver.summary import Dep, DepInterner, InvalidSummary, Summary, build_summary
-from cratewatch.semver import Version
+from cratewatch.semver import InvalidVersion, Version, VersionReq
 
 __all__ = ["CandidateList", "CandidateSource", "Crate", "VersionLookup"]
 
@@ -49,22 +48,95 @@ class CandidateList:
 EMPTY = CandidateList(())
 
 
-@dataclass(slots=True, kw_only=True)
 class Crate:
-    """Everything the index says about one crate name, as the resolver classifies it."""
+    """Everything the index says about one crate name, checked lazily version by version.
 
-    name: str
-    """The name looked up."""
-    usable: tuple[Summary, ...] = ()
-    """Valid, non-yanked versions, highest first (the only ones Cargo may choose)."""
-    yanked: tuple[Summary, ...] = ()
-    """Valid but yanked versions (named in error messages)."""
-    invalid: tuple[InvalidSummary, ...] = ()
-    """Lines Cargo would skip, with the reason."""
-    exists: bool = False
-    """Whether the index has any line for this exact name."""
-    by_version: dict[Version, Summary] = field(default_factory=dict)
-    """Usable and yanked summaries by version."""
+    Most published versions are never a candidate of anything, so a line is only turned
+    into a :class:`Summary` (and checked) when a requirement matches its version.
+    """
+
+    __slots__ = ("_built", "_interner", "_lines", "exists", "name", "unparsed")
+
+    def __init__(self, name: str, entries: Sequence[IndexEntry], interner: DepInterner) -> None:
+        self.name = name
+        """The name looked up."""
+        self._interner = interner
+        lines: dict[Version, list[IndexEntry]] = {}
+        unparsed: list[InvalidSummary] = []
+        exists = False
+        for entry in entries:
+            if entry.name != name:
+                continue
+            exists = True
+            try:
+                version = Version.parse(entry.vers)
+            except InvalidVersion as e:
+                unparsed.append(InvalidSummary(entry=entry, reason=e.args[0].splitlines()[0]))
+                continue
+            lines.setdefault(version, []).append(entry)
+        self.exists = exists
+        """Whether the index has any line for this exact name."""
+        self.unparsed = tuple(unparsed)
+        """Lines whose version does not parse (Cargo skips them)."""
+        self._lines = sorted(lines.items(), key=lambda item: item[0], reverse=True)
+        self._built: dict[Version, Summary | InvalidSummary] = {}
+
+    def summary(self, version: Version) -> Summary | InvalidSummary | None:
+        """The line published as ``version`` (the last valid one if it is repeated)."""
+        built = self._built.get(version)
+        if built is None:
+            for v, entries in self._lines:
+                if v == version:
+                    return self._build(v, entries)
+        return built
+
+    def _build(self, version: Version, entries: list[IndexEntry]) -> Summary | InvalidSummary:
+        built = self._built.get(version)
+        if built is None:
+            for entry in reversed(entries):
+                built = build_summary(entry, self._interner)
+                if isinstance(built, Summary):
+                    break
+            assert built is not None
+            self._built[version] = built
+        return built
+
+    def matching(self, req: VersionReq) -> tuple[Summary, ...]:
+        """Usable (valid, non-yanked) versions matching ``req``, highest first."""
+        matches = req.matches
+        found = []
+        for version, entries in self._lines:
+            if matches(version):
+                built = self._build(version, entries)
+                if isinstance(built, Summary) and not built.entry.yanked:
+                    found.append(built)
+        return tuple(found)
+
+    def newest(self) -> Summary | None:
+        """The highest usable version, if any."""
+        for version, entries in self._lines:
+            built = self._build(version, entries)
+            if isinstance(built, Summary) and not built.entry.yanked:
+                return built
+        return None
+
+    def _all(self) -> list[Summary | InvalidSummary]:
+        return [self._build(version, entries) for version, entries in self._lines]
+
+    @property
+    def usable(self) -> tuple[Summary, ...]:
+        """Every valid, non-yanked version, highest first (the only ones Cargo may choose)."""
+        return tuple(s for s in self._all() if isinstance(s, Summary) and not s.entry.yanked)
+
+    @property
+    def yanked(self) -> tuple[Summary, ...]:
+        """Valid but yanked versions, highest first."""
+        return tuple(s for s in self._all() if isinstance(s, Summary) and s.entry.yanked)
+
+    @property
+    def invalid(self) -> tuple[InvalidSummary, ...]:
+        """Every line Cargo would skip, with the reason."""
+        return self.unparsed + tuple(s for s in self._all() if isinstance(s, InvalidSummary))
 
 
 class CandidateSource:
@@ -88,34 +160,11 @@ class CandidateSource:
         return self._lookup(name)
 
     def crate(self, name: str) -> Crate:
-        """Classify every index line of ``name`` (once)."""
+        """Everything the index has under exactly ``name`` (read once)."""
         crate = self._crates.get(name)
         if crate is None:
-            crate = self._crates[name] = self._load(name)
+            crate = self._crates[name] = Crate(name, self._lookup(name), self._interner)
         return crate
-
-    def _load(self, name: str) -> Crate:
-        by_version: dict[Version, Summary] = {}
-        invalid: list[InvalidSummary] = []
-        exists = False
-        for entry in self._lookup(name):
-            if entry.name != name:
-                continue
-            exists = True
-            built = build_summary(entry, self._interner)
-            if isinstance(built, InvalidSummary):
-                invalid.append(built)
-            else:
-                by_version[built.version] = built  # a later line for the same version wins
-        ordered = sorted(by_version.values(), key=lambda s: s.version, reverse=True)
-        return Crate(
-            name=name,
-            usable=tuple(s for s in ordered if not s.entry.yanked),
-            yanked=tuple(s for s in ordered if s.entry.yanked),
-            invalid=tuple(invalid),
-            exists=exists,
-            by_version=by_version,
-        )
 
     def query(self, dep: Dep) -> CandidateList:
         """The candidates for ``dep``: usable versions matching its requirement."""
@@ -125,9 +174,6 @@ class CandidateSource:
             if dep.foreign:
                 found = EMPTY
             else:
-                matches = dep.req.matches
-                found = CandidateList(
-                    tuple(s for s in self.crate(dep.package).usable if matches(s.version))
-                )
+                found = CandidateList(self.crate(dep.package).matching(dep.req))
             self._queries[key] = found
         return found

@@ -54,8 +54,8 @@ class Outcome:
     """Every activated package except the synthetic root."""
     features: dict[Summary, frozenset[str]]
     """Features Cargo's lock-file resolution records per package."""
-    edges: tuple[tuple[Summary, Summary, tuple[Dep, ...]], ...]
-    """``(parent, child, declarations)`` for every dependency edge, the root's included."""
+    parents: dict[Summary, dict[Summary, list[Dep]]]
+    """child -> parent -> the declarations of that edge (the root's edges included)."""
 
 
 class _Conflict(Exception):
@@ -71,20 +71,24 @@ class _Choice:
     __slots__ = ("backtracked", "conflicting", "dep", "idx", "parent", "valid", "want")
 
     def __init__(
-        self, parent: Summary, dep: Dep, want: frozenset[str], valid: list[Summary]
+        self,
+        parent: Summary,
+        dep: Dep,
+        want: frozenset[str],
+        valid: list[Summary],
+        conflicting: ConflictMap,
     ) -> None:
         self.parent = parent
         self.dep = dep
         self.want = want
         self.valid = valid
         self.idx = 0
-        self.conflicting: ConflictMap = {}
+        self.conflicting = conflicting
         self.backtracked = False
 
     def copy(self) -> _Choice:
-        other = _Choice(self.parent, self.dep, self.want, self.valid)
+        other = _Choice(self.parent, self.dep, self.want, self.valid, dict(self.conflicting))
         other.idx = self.idx
-        other.conflicting = dict(self.conflicting)
         other.backtracked = self.backtracked
         return other
 
@@ -127,19 +131,22 @@ class Solver:
         self._push_frame(self._activate(None, None, root, frozenset(), False))
         while (popped := self._pop_most_constrained()) is not None:
             parent, (dep, clist, want) = popped
-            choice = _Choice(parent, dep, want, [])
-            choice.valid = self._candidates(clist, choice.conflicting)
+            conflicting: ConflictMap = {}
+            valid = self._candidates(clist, conflicting)
+            choice = _Choice(parent, dep, want, valid, conflicting)
+            if len(valid) == 1:
+                # The common case (the slot is already taken): one candidate, no decision to
+                # remember; fall into the general loop only to backjump.
+                choice.idx = 1
+                if self._try(choice, valid[0]):
+                    continue
             self._choose(choice)
         self._check_cycles()
         root_key = root.key
         return Outcome(
             packages=tuple(s for key, (s, _) in self._activations.items() if key != root_key),
             features=dict(self._features),
-            edges=tuple(
-                (parent, child, tuple(deps))
-                for child, edges in self._parents.items()
-                for parent, deps in edges.items()
-            ),
+            parents=self._parents,
         )
 
     def _choose(self, choice: _Choice) -> None:
@@ -437,28 +444,31 @@ class Solver:
     # ---------------------------------------------------------------- results
 
     def _check_cycles(self) -> None:
-        """Cargo refuses a graph where a package depends on itself through non-dev edges."""
-        children: dict[Summary, list[Summary]] = {}
-        for child, edges in self._parents.items():
-            for parent, deps in edges.items():
-                if any(d.transitive for d in deps):
-                    children.setdefault(parent, []).append(child)
-        state: dict[Summary, int] = {}
-        for start in children:
+        """Cargo refuses a graph where a package depends on itself (dev edges aside).
+
+        Only the root has dev edges and nothing depends on the root, so every cycle is one of
+        normal or build edges; it is searched on the parents graph (a cycle either way round).
+        """
+        parents = self._parents
+        state: dict[Summary, bool] = {}  # True while on the current path
+        for start in parents:
             if start in state:
                 continue
-            state[start] = 1
-            todo = [(start, iter(children.get(start, ())))]
+            state[start] = True
+            todo = [(start, iter(parents[start]))]
             while todo:
-                node, it = todo[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    state[node] = 2
+                node, ups = todo[-1]
+                for up in ups:
+                    seen = state.get(up)
+                    if seen is None:
+                        state[up] = True
+                        todo.append((up, iter(parents.get(up, ()))))
+                        break
+                    if seen:
+                        raise Unsolvable(
+                            f"cyclic package dependency: package `{up.describe()}` depends on "
+                            "itself"
+                        )
+                else:
+                    state[node] = False
                     todo.pop()
-                elif state.get(nxt) == 1:
-                    raise Unsolvable(
-                        f"cyclic package dependency: package `{nxt.describe()}` depends on itself"
-                    )
-                elif nxt not in state:
-                    state[nxt] = 1
-                    todo.append((nxt, iter(children.get(nxt, ()))))

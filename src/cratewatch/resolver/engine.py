@@ -87,18 +87,19 @@ class Resolver:
         kept = outcome.packages
         if self._target is not None:
             kept = _reachable(outcome, root, self._target)
-        ids = {s: PackageId(name=s.name, version=s.version) for s in kept}
-        root_id = PackageId(name=request.name, version=version)
+        ordered = sorted(kept, key=_sort_key)
+        features = outcome.features
         return Resolved(
             request=request,
-            root=root_id,
-            packages=tuple(sorted(ids.values())),
-            features={ids[s]: f for s, f in outcome.features.items() if s in ids},
+            root=PackageId(name=request.name, version=version),
+            packages=tuple(s.package_id for s in ordered),
+            features={s.package_id: features[s] for s in ordered if s in features},
         )
 
     def _root_summary(self, request: RootRequest, version: Version) -> Summary | str:
-        crate = self._source.crate(request.name)
-        published = crate.by_version.get(version)
+        published = self._source.crate(request.name).summary(version)
+        if not isinstance(published, Summary):
+            published = None
         features = request.features
         if request.all_features and published is not None:
             features = tuple(sorted(published.features))
@@ -137,12 +138,17 @@ class Resolver:
         return built
 
 
+def _sort_key(summary: Summary) -> tuple[str, Version]:
+    return (summary.name, summary.version)
+
+
 def _reachable(outcome: Outcome, root: Summary, target: Target) -> tuple[Summary, ...]:
     """Packages reachable from ``root`` through dependencies that apply to ``target``."""
     children: dict[Summary, list[Summary]] = {}
-    for parent, child, deps in outcome.edges:
-        if any(d.platform is None or d.platform.matches(target) for d in deps):
-            children.setdefault(parent, []).append(child)
+    for child, edges in outcome.parents.items():
+        for parent, deps in edges.items():
+            if any(d.platform is None or d.platform.matches(target) for d in deps):
+                children.setdefault(parent, []).append(child)
     seen = {root}
     todo = [root]
     while todo:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
+from cratewatch.resolver.model import PackageId
 from cratewatch.resolver.platform import InvalidPlatform, Platform, parse_platform
 from cratewatch.semver import InvalidVersion, InvalidVersionReq, Version, VersionReq
 
@@ -129,19 +130,60 @@ class Dep:
 
 
 class DepInterner:
-    """Shares one :class:`Dep` per distinct index dependency (they hash structurally once)."""
+    """Shares one :class:`Dep` per distinct index dependency, and the checked feature tables.
 
-    __slots__ = ("_deps",)
+    Index lines of one crate repeat the same dependencies and feature tables from version to
+    version, so both are validated once and shared.
+    """
+
+    __slots__ = ("_by_id", "_deps", "_tables")
 
     def __init__(self) -> None:
         self._deps: dict[IndexDependency, Dep | str] = {}
+        self._by_id: dict[int, tuple[IndexDependency, Dep | str]] = {}
+        self._tables: dict[tuple[object, ...], _Table | str] = {}
 
     def get(self, source: IndexDependency) -> Dep | str:
         """The shared :class:`Dep`, or the reason the declaration makes its line invalid."""
+        # the index parser shares equal dependencies of one file: try identity first (the
+        # cached tuple keeps ``source`` alive, so its id cannot be reused)
+        known = self._by_id.get(id(source))
+        if known is not None and known[0] is source:
+            return known[1]
         dep = self._deps.get(source)
         if dep is None:
             dep = self._deps[source] = _build_dep(source)
+        self._by_id[id(source)] = (source, dep)
         return dep
+
+    def table(self, raw: Mapping[str, tuple[str, ...]], deps: tuple[Dep, ...]) -> _Table | str:
+        """The validated feature table for ``raw`` over ``deps`` (memoised)."""
+        key = (tuple(raw.items()), deps)  # deps are shared objects: hashed by identity
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = _build_table(raw, deps)
+        return found
+
+
+class _Table:
+    """A validated feature table and what the resolver asks of it."""
+
+    __slots__ = ("dep_names", "features", "has_default", "optional_names")
+
+    def __init__(
+        self, features: dict[str, tuple[FeatureValue, ...]], deps: tuple[Dep, ...]
+    ) -> None:
+        self.features = features
+        self.has_default = "default" in features
+        self.optional_names = frozenset(d.name for d in deps if d.optional)
+        self.dep_names = frozenset(d.name for d in deps)
+
+
+def _build_table(raw: Mapping[str, tuple[str, ...]], deps: tuple[Dep, ...]) -> _Table | str:
+    features = _build_feature_map(raw, deps)
+    if isinstance(features, str):
+        return features
+    return _Table(features, deps)
 
 
 def _build_dep(source: IndexDependency) -> Dep | str:
@@ -164,6 +206,7 @@ class Summary:
     """One usable published version: parsed deps and the validated feature table."""
 
     __slots__ = (
+        "_package_id",
         "dep_names",
         "deps",
         "entry",
@@ -177,23 +220,28 @@ class Summary:
     )
 
     def __init__(
-        self,
-        entry: IndexEntry,
-        version: Version,
-        deps: tuple[Dep, ...],
-        features: Mapping[str, tuple[FeatureValue, ...]],
+        self, entry: IndexEntry, version: Version, deps: tuple[Dep, ...], table: _Table
     ) -> None:
         self.entry = entry
         self.name = entry.name
         self.version = version
         self.key = activation_key(entry.name, version)
         self.deps = deps
-        self.features = features
+        self.features = table.features
         """Feature name -> values, with the implicit features of optional dependencies."""
-        self.has_default = "default" in features
+        self.has_default = table.has_default
         self.links = entry.links
-        self.optional_names = frozenset(d.name for d in deps if d.optional)
-        self.dep_names = frozenset(d.name for d in deps)
+        self.optional_names = table.optional_names
+        self.dep_names = table.dep_names
+        self._package_id: PackageId | None = None
+
+    @property
+    def package_id(self) -> PackageId:
+        """The public identity of this version (made once)."""
+        pid = self._package_id
+        if pid is None:
+            pid = self._package_id = PackageId(name=self.name, version=self.version)
+        return pid
 
     def __repr__(self) -> str:
         return f"<Summary {self.name} {self.version}>"
@@ -225,10 +273,34 @@ def build_summary(entry: IndexEntry, interner: DepInterner) -> Summary | Invalid
         if isinstance(dep, str):
             return InvalidSummary(entry=entry, reason=dep)
         deps.append(dep)
-    features = _build_feature_map(entry.features, deps)
-    if isinstance(features, str):
-        return InvalidSummary(entry=entry, reason=features)
-    return Summary(entry, version, tuple(deps), features)
+    frozen = tuple(deps)
+    table = interner.table(entry.features, frozen)
+    if isinstance(table, str):
+        return InvalidSummary(entry=entry, reason=table)
+    return Summary(entry, version, frozen, table)
+
+
+_VALID_NAMES: dict[str, bool] = {}
+_PARSED_VALUES: dict[tuple[str, ...], tuple[FeatureValue, ...]] = {}
+_MEMO_LIMIT = 1 << 18
+
+
+def _memo_valid_name(name: str) -> bool:
+    valid = _VALID_NAMES.get(name)
+    if valid is None:
+        valid = _valid_feature_name(name)
+        if len(_VALID_NAMES) < _MEMO_LIMIT:
+            _VALID_NAMES[name] = valid
+    return valid
+
+
+def _parse_values(values: tuple[str, ...]) -> tuple[FeatureValue, ...]:
+    parsed = _PARSED_VALUES.get(values)
+    if parsed is None:
+        parsed = tuple(parse_feature_value(v) for v in values)
+        if len(_PARSED_VALUES) < _MEMO_LIMIT:
+            _PARSED_VALUES[values] = parsed
+    return parsed
 
 
 def _valid_feature_name(name: str) -> bool:
@@ -241,21 +313,19 @@ def _valid_feature_name(name: str) -> bool:
 
 
 def _build_feature_map(
-    raw: Mapping[str, tuple[str, ...]], deps: list[Dep]
+    raw: Mapping[str, tuple[str, ...]], deps: tuple[Dep, ...]
 ) -> dict[str, tuple[FeatureValue, ...]] | str:
     """Cargo's ``build_feature_map``: implicit features, then every validation it makes."""
     dep_map: dict[str, bool] = {}
     for dep in deps:
         dep_map[dep.name] = dep_map.get(dep.name, False) or dep.optional
-    fmap: dict[str, tuple[FeatureValue, ...]] = {
-        name: tuple(parse_feature_value(v) for v in values) for name, values in raw.items()
-    }
+    fmap = {name: _parse_values(values) for name, values in raw.items()}
     explicit = {fv[1] for fvs in fmap.values() for fv in fvs if fv[0] == DEP}
     for dep in deps:
         if dep.optional and dep.name not in raw and dep.name not in explicit:
             fmap[dep.name] = ((DEP, dep.name, "", False),)
     for feature, fvs in fmap.items():
-        if not _valid_feature_name(feature):
+        if not _memo_valid_name(feature):
             return f"invalid feature name `{feature}`"
         for fv in fvs:
             problem = _check_value(fv, raw, fmap, dep_map)
