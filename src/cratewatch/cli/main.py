@@ -24,6 +24,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.audit", "audit"),
     ("cratewatch.cli.db", "db"),
     ("cratewatch.cli.index", "index"),
+    ("cratewatch.cli.inspect", "inspect"),
     ("cratewatch.cli.resolve", "resolve"),
     ("cratewatch.cli.serve", "serve"),
     ("cratewatch.cli.site", "site"),

@@ -168,13 +168,8 @@ def _xor_keys(ctx: FileContext) -> list[int]:
             operand = site.node.child_by_field_name(side)
             value = ctx.file.byte_values(operand) if operand is not None else None
             if operand is not None and operand.type == "integer_literal":
-                text = (operand.text or b"").decode().replace("_", "").lower()
-                text = re.sub(r"(u|i)(8|16|32|64|128|size)$", "", text)
-                try:
-                    number = int(text, 0)
-                except ValueError:
-                    continue
-                if 0 < number < 256 and number not in keys:
+                number = _int((operand.text or b"").decode(errors="replace").replace("_", ""))
+                if number is not None and 0 < number < 256 and number not in keys:
                     keys.append(number)
             elif value is not None and len(value) == 1 and value[0] not in keys:
                 keys.append(value[0])
@@ -276,20 +271,16 @@ def _all_numeric(node: Node) -> bool:
 
 
 def _xor(ctx: FileContext) -> Iterator[Signal]:
-    reported = False
     for site in ctx.file.walk("binary_expression", "compound_assignment_expr"):
-        if reported:
-            return
         node = site.node
         operator = node.child_by_field_name("operator")
         if operator is None or operator.text not in (b"^", b"^="):
             continue
-        if not _in_loop(node):
+        if not _in_loop(node) or _hash_like(node):
             continue
         severity = by_role(role_of(ctx, site), build=Severity.MEDIUM, runtime=None)
         if severity is None:
             continue
-        reported = True
         yield make_signal(
             ctx,
             site,
@@ -298,6 +289,31 @@ def _xor(ctx: FileContext) -> Iterator[Signal]:
             why="XORs data in a loop or closure at build time: the usual way to decode a "
             "hidden payload or string.",
         )
+        return
+
+
+def _hash_like(node: Node) -> bool:
+    """Checksum and hash arithmetic: wide constants, shifts, rotations."""
+    for side in ("left", "right"):
+        operand = node.child_by_field_name(side)
+        if operand is None:
+            continue
+        text = (operand.text or b"").replace(b"_", b"")
+        if operand.type == "integer_literal":
+            value = _int(text.decode(errors="replace"))
+            if value is None or value > 0xFF:
+                return True
+        if b">>" in text or b"<<" in text or b"rotate_" in text or b"wrapping_" in text:
+            return True
+    return False
+
+
+def _int(text: str) -> int | None:
+    text = re.sub(r"(u|i)(8|16|32|64|128|size)$", "", text.lower())
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
 
 
 def _in_loop(node: Node) -> bool:

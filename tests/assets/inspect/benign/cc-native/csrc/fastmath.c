@@ -1,0 +1,1 @@
+int fastmath_add(int a, int b) { return a + b; }
