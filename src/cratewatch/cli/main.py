@@ -26,6 +26,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.index", "index"),
     ("cratewatch.cli.inspect", "inspect"),
     ("cratewatch.cli.resolve", "resolve"),
+    ("cratewatch.cli.sbom", "sbom"),
     ("cratewatch.cli.serve", "serve"),
     ("cratewatch.cli.site", "site"),
 )
