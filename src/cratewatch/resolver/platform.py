@@ -164,7 +164,7 @@ string, found an identifier
                     f"target `{text}`: unexpected `(` character, cfg expressions must start "
                     "with `cfg(`"
                 )
-            raise InvalidPlatform(f"target `{text}`: unexpected character {ch} in target name")
+            raise InvalidPlatform(f"target `{text}`: unexpected character `{ch}` in target name")
     return Platform(name=text, cfg=None)
 
 

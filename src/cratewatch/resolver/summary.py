@@ -365,9 +365,9 @@ def _check_value(
         return ""
     shown = f"{name}{'?' if weak else ''}/{dep_feature}"
     problems = (
-        ("/" in dep_feature, "with more than one slash"),
-        (name.startswith("dep:"), "with both `dep:` and `/`"),
-        (not is_dep, f"but `{name}` is not a dependency"),
-        (weak and not is_optional, f"with a `?`, but `{name}` is not an optional dependency"),
+        ("/" in dep_feature, " with more than one slash"),
+        (name.startswith("dep:"), " with both `dep:` and `/`"),
+        (not is_dep, f", but `{name}` is not a dependency"),
+        (weak and not is_optional, f" with a `?`, but `{name}` is not an optional dependency"),
     )
-    return next((f"includes `{shown}` {why}" for bad, why in problems if bad), "")
+    return next((f"includes `{shown}`{why}" for bad, why in problems if bad), "")
