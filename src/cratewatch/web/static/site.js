@@ -61,7 +61,9 @@
           facts.highest.rating + " " + facts.highest.score.toFixed(1)));
         high.appendChild(document.createTextNode(" (CVSS " + facts.highest.version + ", "));
         high.appendChild(el("a", { href: "#" + facts.highest.id }, facts.highest.id));
-        high.appendChild(document.createTextNode(")."));
+        var unscored = facts.unscored.length;
+        high.appendChild(document.createTextNode(")" + (unscored ? "; " + unscored + " affecting " +
+          (unscored === 1 ? "advisory has" : "advisories have") + " no CVSS v3/v4 score." : ".")));
       } else {
         high.appendChild(document.createTextNode(
           "unknown: none of the affecting advisories has a CVSS v3 or v4 score."));
