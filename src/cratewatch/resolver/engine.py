@@ -89,11 +89,14 @@ class Resolver:
             kept = _reachable(outcome, root, self._target)
         ordered = sorted(kept, key=_sort_key)
         features = outcome.features
+        dependencies, dev = _edges(outcome, root, set(kept))
         return Resolved(
             request=request,
             root=PackageId(name=request.name, version=version),
             packages=tuple(s.package_id for s in ordered),
             features={s.package_id: features[s] for s in ordered if s in features},
+            dependencies=dependencies,
+            dev_dependencies=dev,
         )
 
     def _root_summary(self, request: RootRequest, version: Version) -> Summary | str:
@@ -140,6 +143,27 @@ class Resolver:
 
 def _sort_key(summary: Summary) -> tuple[str, Version]:
     return (summary.name, summary.version)
+
+
+def _edges(
+    outcome: Outcome, root: Summary, kept: set[Summary]
+) -> tuple[dict[PackageId, tuple[PackageId, ...]], tuple[PackageId, ...]]:
+    """Lock-file edges between kept packages, and the root's dev-dependency targets.
+
+    The synthetic root depends on the real root and on the real root's dev-dependencies.
+    """
+    children: dict[PackageId, list[PackageId]] = {}
+    dev: list[PackageId] = []
+    for child, edges in outcome.parents.items():
+        if child not in kept:
+            continue
+        for parent in edges:
+            if parent is root:
+                if any(d.kind is DepKind.DEV for d in edges[parent]):
+                    dev.append(child.package_id)
+            elif parent in kept:
+                children.setdefault(parent.package_id, []).append(child.package_id)
+    return {p: tuple(c) for p, c in children.items()}, tuple(dev)
 
 
 def _reachable(outcome: Outcome, root: Summary, target: Target) -> tuple[Summary, ...]:

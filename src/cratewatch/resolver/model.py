@@ -77,6 +77,14 @@ class Resolved:
     """Every package of the lock file (the root included), sorted by name then version."""
     features: Mapping[PackageId, frozenset[str]] = field(hash=False, compare=False)
     """The features Cargo's lock-file resolution activates on each package."""
+    dependencies: Mapping[PackageId, tuple[PackageId, ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    """The lock file's edges: each package -> the packages its normal and build dependencies
+    resolved to (packages without dependencies are absent). The root's dev-dependencies are
+    not here but in :attr:`dev_dependencies`."""
+    dev_dependencies: tuple[PackageId, ...] = field(default=(), hash=False, compare=False)
+    """What the root's dev-dependencies resolved to (with ``include_dev``; else empty)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
