@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,12 @@ def ws_graph(workspace: Path, cargo_home: Path) -> ComponentGraph:
         ),
         input_digest=input_digest(lockfile.read_bytes(), {"mode": "lockfile"}),
     )
+
+
+@pytest.fixture(scope="session")
+def cargo() -> Path:
+    """The cargo on PATH (locks the test projects, answers ``cargo metadata``)."""
+    found = shutil.which("cargo")
+    if found is None:
+        pytest.skip("cargo is not on PATH")
+    return Path(found)

@@ -52,6 +52,7 @@ from cratewatch.sbom.cyclonedx import (
 from cratewatch.sbom.diff import diff_json, diff_sboms, load_sbom
 from cratewatch.sbom.graph import (
     MetadataLookup,
+    dev_only,
     graph_from_crates,
     graph_from_lockfile,
     input_digest,
@@ -193,6 +194,13 @@ Examples:
     help="cargo's home for the registry cache (manifest metadata). Default: $CARGO_HOME, ~/.cargo.",
 )
 @click.option(
+    "--vendor-dir",
+    "vendor_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A `cargo vendor` directory to read dependency manifests from (repeatable).",
+)
+@click.option(
     "--with-vulnerabilities",
     is_flag=True,
     help=(
@@ -246,6 +254,7 @@ def create(
     exclude_dev: bool,
     no_cargo: bool,
     cargo_home: Path | None,
+    vendor_dirs: tuple[Path, ...],
     with_vulnerabilities: bool,
     vex_only: bool,
     ignores: tuple[str, ...],
@@ -271,6 +280,7 @@ def create(
         exclude_dev=exclude_dev,
         no_cargo=no_cargo,
         cargo_home=cargo_home or _default_cargo_home(),
+        vendor_dirs=vendor_dirs,
     )
     loaded = _load(Path(path), options)
     graph = loaded.graph
@@ -311,6 +321,7 @@ class _GraphOptions:
     exclude_dev: bool
     no_cargo: bool
     cargo_home: Path | None
+    vendor_dirs: tuple[Path, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +332,7 @@ class _Loaded:
 
 
 def _load(path: Path, options: _GraphOptions) -> _Loaded:
-    locator = SourceLocator(vendor_dirs=(), cargo_home=options.cargo_home)
+    locator = SourceLocator(vendor_dirs=options.vendor_dirs, cargo_home=options.cargo_home)
     if path.is_file() and path.name != "Cargo.toml":
         lock = load_lockfile(path)
         root = path.parent if (path.parent / "Cargo.toml").is_file() else None
@@ -341,6 +352,7 @@ def _load(path: Path, options: _GraphOptions) -> _Loaded:
         raise SbomInputError(f"{project}: no Cargo.lock; run `cargo generate-lockfile` there first")
     lock = load_lockfile(lockfile)
     crates, method = _crate_graph(project, lock, locator, options)
+    omit = dev_only(crates) if options.exclude_dev else frozenset()
     crates = prune(
         crates, targets=[_graph_target(t) for t in options.targets], exclude_dev=options.exclude_dev
     )
@@ -362,6 +374,7 @@ def _load(path: Path, options: _GraphOptions) -> _Loaded:
         input_digest=digest,
         origin=str(path),
         method=method,
+        omit=omit,
     )
     return _Loaded(graph, lock, project)
 

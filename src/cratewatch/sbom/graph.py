@@ -62,6 +62,7 @@ from cratewatch.source_id import SourceId
 __all__ = [
     "MetadataLookup",
     "component_ref",
+    "dev_only",
     "graph_from_crates",
     "graph_from_lockfile",
     "input_digest",
@@ -324,8 +325,11 @@ def graph_from_crates(
     input_digest: str,
     origin: str,
     method: GraphMethod,
+    omit: frozenset[tuple[str, str]] = frozenset(),
 ) -> ComponentGraph:
-    """The components of a crate graph, plus the packages of *lock* it leaves out (optional)."""
+    """The components of a crate graph, plus the packages of *lock* it leaves out (optional),
+    except those named in *omit* as ``(name, version)`` (e.g. dev-only ones under
+    ``--exclude-dev``)."""
     usage = _usages(crates)
     components: list[Component] = []
     for i, krate in enumerate(crates.krates):
@@ -349,7 +353,7 @@ def graph_from_crates(
         for e in crates.edges
     ]
     if lock is not None:
-        components, edges = _add_unbuilt(lock, components, edges, metadata)
+        components, edges = _add_unbuilt(lock, components, edges, metadata, omit)
     roots = [crates.krates[r] for r in crates.roots]
     single = roots[0] if len(roots) == 1 else None
     return ComponentGraph(
@@ -361,6 +365,16 @@ def graph_from_crates(
         input_digest=input_digest,
         origin=origin,
         method=method,
+    )
+
+
+def dev_only(crates: CrateGraph) -> frozenset[tuple[str, str]]:
+    """``(name, version)`` of the crates only the members' dev-dependencies bring in."""
+    usage = _usages(crates)
+    return frozenset(
+        (k.name, str(k.version))
+        for k, u in zip(crates.krates, usage, strict=True)
+        if u is Usage.DEV
     )
 
 
@@ -398,6 +412,7 @@ def _add_unbuilt(
     components: list[Component],
     edges: list[DependencyEdge],
     metadata: MetadataLookup,
+    omit: frozenset[tuple[str, str]],
 ) -> tuple[list[Component], list[DependencyEdge]]:
     """Add the Cargo.lock packages the crate graph does not build, as optional components
     reached through the edges Cargo.lock records into them."""
@@ -418,6 +433,8 @@ def _add_unbuilt(
         if found is not None:
             ref_of[package] = found.ref
             continue
+        if (package.name, str(package.version)) in omit:
+            continue
         component = _component(
             package.name,
             package.version,
@@ -433,8 +450,9 @@ def _add_unbuilt(
     new_edges = [
         DependencyEdge(parent=ref_of[p], child=ref_of[d], kinds=frozenset({EdgeKind.LOCKED}))
         for p in lock.packages
+        if p in ref_of
         for d in lock.dependencies(p)
-        if ref_of[d] in added_refs
+        if ref_of.get(d) in added_refs
     ]
     return components + added, edges + new_edges
 
