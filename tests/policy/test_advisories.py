@@ -227,9 +227,10 @@ def test_lock_labels_point_at_the_package_entry(tmp_path: Path) -> None:
     )
     found: tuple[Diagnostic, ...] = check_advisories(g, parse_config(""), databases=(DB,), now=NOW)
     (label,) = found[0].labels
-    assert (label.file, label.line, label.text, label.message) == (
+    assert (label.file, label.line, label.column, label.text, label.message) == (
         str(lock),
-        10,
-        "vuln 1.0.0",
+        11,
+        8,
+        '"vuln"',
         "security vulnerability detected",
     )

@@ -55,14 +55,14 @@ class Labeller:
             primary=primary,
         )
 
-    def lock(self, krate: Krate, message: str = "", *, key: str | None = None) -> Label | None:
-        """A label on the crate's Cargo.lock entry: its ``key = ...`` line when *key* is given
-        and found, else the ``[[package]]`` header."""
+    def lock(self, krate: Krate, message: str = "", *, key: str = "name") -> Label | None:
+        """A label on the crate's Cargo.lock entry: its ``key = ...`` line (``name`` by
+        default), else the ``[[package]]`` header."""
         if self.lockfile is None or krate.lock_line is None:
             return None
         line = krate.lock_line
         text = f"{krate.name} {krate.version}"
-        if key is not None:
+        if key:
             lines = self._lock_lines()
             for number in range(line, min(line + _MAX_ENTRY_LINES, len(lines))):
                 content = lines[number]
