@@ -22,9 +22,11 @@ __all__ = ["cargo_main", "cli", "main"]
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.advisories", "advisories"),
     ("cratewatch.cli.audit", "audit"),
+    ("cratewatch.cli.check", "check"),
     ("cratewatch.cli.db", "db"),
     ("cratewatch.cli.index", "index"),
     ("cratewatch.cli.inspect", "inspect"),
+    ("cratewatch.cli.provenance", "provenance"),
     ("cratewatch.cli.resolve", "resolve"),
     ("cratewatch.cli.sbom", "sbom"),
     ("cratewatch.cli.serve", "serve"),
