@@ -49,6 +49,7 @@ def line(
     features2: Mapping[str, Sequence[str]] | None = None,
     yanked: bool = False,
     links: str | None = None,
+    v: int | None = None,
 ) -> dict[str, object]:
     """One index line as crates.io writes it (``v: 2`` when ``features2`` is present)."""
     obj: dict[str, object] = {
@@ -62,8 +63,10 @@ def line(
     if links is not None:
         obj["links"] = links
     if features2 is not None:
-        obj["features2"] = {k: list(v) for k, v in features2.items()}
+        obj["features2"] = {k: list(vals) for k, vals in features2.items()}
         obj["v"] = 2
+    if v is not None:
+        obj["v"] = v
     return obj
 
 

@@ -124,6 +124,7 @@ INDEX = [
     line("bad-x", "1.4.0", features={"f": ["nothing-here"]}),
     line("bad-x", "1.5.0", dep("ud", "^0.1", kind="dev", optional=True)),
     line("bad-x", "1.6.0", features={"f g": []}),
+    line("bad-x", "1.7.0", v=3),
     line("badroot", "1.0.0", dep("bad-x", "^1")),
     # no solution: no matching version, no such crate
     line("ns-x", "1.0.0"),

@@ -13,7 +13,6 @@ from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
 from cratewatch.resolver.summary import (
     DEP,
     DEP_FEATURE,
-    FEATURE,
     DepInterner,
     InvalidSummary,
     Summary,
@@ -72,6 +71,9 @@ def _entry(
          "optional dependency `a` is not included in any feature"),
         (_entry(features={"f g": ()}), "invalid feature name `f g`"),
         (_entry(features={"+f": ()}), "invalid feature name `+f`"),
+        (IndexEntry(name="x", vers="1.0.0", deps=(), features={}, yanked=False, links=None,
+                    rust_version=None, cksum="", schema=3),
+         "index schema version 3 is newer than Cargo's (2)"),
     ],
 )  # fmt: skip
 def test_lines_cargo_skips(entry: IndexEntry, reason: str) -> None:
@@ -112,4 +114,3 @@ def test_equal_dependencies_are_shared_and_empty_features_dropped() -> None:
     assert isinstance(two, Summary)
     assert one.deps[0] is two.deps[0]
     assert one.deps[0].want == {"f"}
-    assert FEATURE == 0

@@ -26,8 +26,8 @@ class CandidateList:
     """The candidates for one ``(crate, requirement)``, highest version first.
 
     ``groups`` cuts the list into runs of one activation key (semver-compatibility class):
-    ``(key, start, end, has_links)``. The resolver can then reject a whole run at once when
-    another version of that class is already chosen.
+    ``(key, start, end, links)`` with the ``links`` values found in the run. The resolver can
+    then reject a whole run at once when another version of that class is already chosen.
     """
 
     __slots__ = ("groups", "positions", "summaries")
@@ -35,12 +35,13 @@ class CandidateList:
     def __init__(self, summaries: tuple[Summary, ...]) -> None:
         self.summaries = summaries
         self.positions = {s: i for i, s in enumerate(summaries)}
-        groups: list[tuple[str, int, int, bool]] = []
+        groups: list[tuple[str, int, int, frozenset[str]]] = []
         start = 0
         for i in range(1, len(summaries) + 1):
             if i == len(summaries) or summaries[i].key != summaries[start].key:
                 run = summaries[start:i]
-                groups.append((summaries[start].key, start, i, any(s.links for s in run)))
+                links = frozenset(s.links for s in run if s.links is not None)
+                groups.append((summaries[start].key, start, i, links))
                 start = i
         self.groups = tuple(groups)
 
@@ -142,10 +143,11 @@ class Crate:
 class CandidateSource:
     """Summaries and candidate lists over one index, memoised for the life of the object."""
 
-    __slots__ = ("_crates", "_interner", "_lookup", "_queries")
+    __slots__ = ("_crates", "_interner", "_lookup", "_queries", "_raw")
 
     def __init__(self, lookup: VersionLookup) -> None:
         self._lookup = lookup
+        self._raw: dict[str, Sequence[IndexEntry]] = {}
         self._interner = DepInterner()
         self._crates: dict[str, Crate] = {}
         self._queries: dict[tuple[str, str, bool], CandidateList] = {}
@@ -156,14 +158,18 @@ class CandidateSource:
         return self._interner
 
     def lookup(self, name: str) -> Sequence[IndexEntry]:
-        """The raw index lines for ``name`` (the index may match names case-insensitively)."""
-        return self._lookup(name)
+        """The raw index lines for ``name``, read once (indexes match names ignoring case)."""
+        key = name.lower()
+        entries = self._raw.get(key)
+        if entries is None:
+            entries = self._raw[key] = self._lookup(name)
+        return entries
 
     def crate(self, name: str) -> Crate:
         """Everything the index has under exactly ``name`` (read once)."""
         crate = self._crates.get(name)
         if crate is None:
-            crate = self._crates[name] = Crate(name, self._lookup(name), self._interner)
+            crate = self._crates[name] = Crate(name, self.lookup(name), self._interner)
         return crate
 
     def query(self, dep: Dep) -> CandidateList:

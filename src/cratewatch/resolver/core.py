@@ -133,13 +133,15 @@ class Solver:
             parent, (dep, clist, want) = popped
             conflicting: ConflictMap = {}
             valid = self._candidates(clist, conflicting)
-            choice = _Choice(parent, dep, want, valid, conflicting)
             if len(valid) == 1:
-                # The common case (the slot is already taken): one candidate, no decision to
-                # remember; fall into the general loop only to backjump.
-                choice.idx = 1
-                if self._try(choice, valid[0]):
+                # The common case (the slot is already taken): one candidate and no decision
+                # to remember; the general loop is only needed to backjump.
+                if self._try(parent, dep, want, valid[0], conflicting):
                     continue
+                choice = _Choice(parent, dep, want, valid, conflicting)
+                choice.idx = 1
+            else:
+                choice = _Choice(parent, dep, want, valid, conflicting)
             self._choose(choice)
         self._check_cycles()
         root_key = root.key
@@ -159,7 +161,7 @@ class Solver:
             backtrack = None
             if choice.idx < len(choice.valid):
                 backtrack = _Backtrack(choice.copy(), len(self._trail), self._age, self._heap[:])
-            if self._try(choice, cand):
+            if self._try(choice.parent, choice.dep, choice.want, cand, choice.conflicting):
                 if backtrack is not None:
                     self._stack.append(backtrack)
                 return
@@ -167,17 +169,23 @@ class Solver:
                 self._undo(backtrack.trail_len)
                 self._age = backtrack.age
 
-    def _try(self, choice: _Choice, cand: Summary) -> bool:
-        """Activate ``cand``; False when it conflicts or is known to fail later."""
-        dep = choice.dep
+    def _try(
+        self,
+        parent: Summary,
+        dep: Dep,
+        want: frozenset[str],
+        cand: Summary,
+        conflicting: ConflictMap,
+    ) -> bool:
+        """Activate ``cand``; False (and ``conflicting`` told why) when it cannot work."""
         try:
-            frame = self._activate(choice.parent, dep, cand, choice.want, dep.uses_default)
+            frame = self._activate(parent, dep, cand, want, dep.uses_default)
         except _Conflict as c:
-            choice.conflicting[c.package] = c.reason
+            conflicting[c.package] = c.reason
             return False
         if frame is None:
             return True
-        if self._cache.by_dep and self._known_to_fail(cand, frame[1], choice.conflicting):
+        if self._cache.by_dep and self._known_to_fail(cand, frame[1], conflicting):
             return False
         self._push_frame(frame)
         return True
@@ -273,9 +281,10 @@ class Solver:
         activations = self._activations
         valid: list[Summary] = []
         summaries = clist.summaries
-        for key, start, end, has_links in clist.groups:
+        links = self._links
+        for key, start, end, names in clist.groups:
             active = activations.get(key)
-            if has_links:
+            if names and any(name in links for name in names):
                 valid.extend(self._check_links(summaries[start:end], active, con))
             elif active is None:
                 valid.extend(summaries[start:end])

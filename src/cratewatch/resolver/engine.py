@@ -157,12 +157,13 @@ def _edges(
     for child, edges in outcome.parents.items():
         if child not in kept:
             continue
-        for parent in edges:
+        child_id = child.package_id
+        for parent, deps in edges.items():
             if parent is root:
-                if any(d.kind is DepKind.DEV for d in edges[parent]):
-                    dev.append(child.package_id)
+                if any(d.kind is DepKind.DEV for d in deps):
+                    dev.append(child_id)
             elif parent in kept:
-                children.setdefault(parent.package_id, []).append(child.package_id)
+                children.setdefault(parent.package_id, []).append(child_id)
     return {p: tuple(c) for p, c in children.items()}, tuple(dev)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "DEP",
     "DEP_FEATURE",
     "FEATURE",
+    "INDEX_SCHEMA_MAX",
     "Dep",
     "DepInterner",
     "FeatureValue",
@@ -37,6 +38,9 @@ __all__ = [
 
 CRATES_IO_INDEX = "https://github.com/rust-lang/crates.io-index"
 """The ``registry`` value that names crates.io itself."""
+
+INDEX_SCHEMA_MAX = 2
+"""The newest index line format (``v``) Cargo reads; newer lines are skipped."""
 
 FEATURE = 0
 """``FeatureValue`` tag: enables another feature of the same package (``"foo"``)."""
@@ -263,6 +267,12 @@ class InvalidSummary:
 
 def build_summary(entry: IndexEntry, interner: DepInterner) -> Summary | InvalidSummary:
     """Validate one index line the way Cargo's index loader and ``Summary::new`` do."""
+    if entry.schema > INDEX_SCHEMA_MAX:
+        return InvalidSummary(
+            entry=entry,
+            reason=f"index schema version {entry.schema} is newer than Cargo's "
+            f"({INDEX_SCHEMA_MAX})",
+        )
     try:
         version = Version.parse(entry.vers)
     except InvalidVersion as e:
