@@ -121,7 +121,7 @@ def _check(
     raw = crate.files.get(VCS_INFO_FILE)
     if raw is None:
         return NoVcsInfo(reason=_NO_VCS_REASON)
-    info = parse_vcs_info(raw, source=f"{crate.name}@{crate.version}: {VCS_INFO_FILE}")
+    info = parse_vcs_info(raw)
     where.commit, where.path_in_vcs = info.commit, info.path_in_vcs
     compared = _compare(
         crate, cache=cache, repository=repository, rewrites=rewrites, where=where, info=info

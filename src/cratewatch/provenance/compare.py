@@ -108,9 +108,9 @@ def compare_files(
             if outside_files is None:
                 outside_files = outside()
             if path in outside_files:
-                source, field = outside_files[path]
-                found = resolver.resolve(source)
-                note = f"copied by cargo from {source} ({field} outside the package)"
+                target, field = outside_files[path]
+                found = resolver.resolve(target)
+                note = f"copied by cargo from {target} ({field} outside the package)"
         if isinstance(found, NotFound) and path == "Cargo.lock":
             checks.append(
                 FileCheck(
@@ -121,7 +121,7 @@ def compare_files(
                 )
             )
             continue
-        check = _classify(path, data, found, note)
+        check = _classify(path, data, found, note, target)
         if isinstance(found, Unreachable):
             submodules.setdefault(found.submodule.path, found.submodule)
         if check.state is FileState.DIFFERS or check.state is FileState.EXTRA:
@@ -155,8 +155,9 @@ def _generated(path: str, data: bytes, files: Mapping[str, bytes]) -> str | None
 
 
 def _classify(  # noqa: PLR0911 - one return per file state
-    path: str, data: bytes, found: Resolution, note: str | None
+    path: str, data: bytes, found: Resolution, note: str | None, target: str
 ) -> FileCheck:
+    """The state of the crate file *path* whose repository counterpart is *target*."""
     match found:
         case Found():
             if str(pygit2.hash(data)) == found.oid:
@@ -167,7 +168,7 @@ def _classify(  # noqa: PLR0911 - one return per file state
                     note=_join_notes(note, *_route(found)),
                 )
             if found.final_link is not None and data == found.final_link:
-                return _caveat(path, found.path, found.final_link)
+                return _caveat(path, target, found.final_link)
             return FileCheck(
                 path=path,
                 state=FileState.DIFFERS,
@@ -277,13 +278,13 @@ def unified_diff(
     +b
     """
     before = old or b""
+    if before == new:
+        return None, None if new else "empty file"
     if max(len(before), len(new)) > MAX_DIFF_INPUT_BYTES:
         return None, "too large to diff"
     old_text, new_text = _text(before), _text(new)
     if old_text is None or new_text is None:
         return None, "binary content"
-    if old_text == new_text:
-        return None, _whitespace_note(before, new)
     lines = difflib.unified_diff(
         old_text.splitlines(),
         new_text.splitlines(),
