@@ -27,7 +27,6 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.index", "index"),
     ("cratewatch.cli.inspect", "inspect"),
     ("cratewatch.cli.provenance", "provenance"),
-    ("cratewatch.cli.provenance", "provenance"),
     ("cratewatch.cli.resolve", "resolve"),
     ("cratewatch.cli.sbom", "sbom"),
     ("cratewatch.cli.serve", "serve"),
