@@ -126,6 +126,9 @@ class LocalRegistry:
     home: Path
     work: Path
     local_registry: bool = False
+    last_edges: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+    """Edges of the last lock file written: ``name@version`` -> its dependencies (the
+    wrapper is ``WRAPPER``)."""
     _fetched: bool = field(default=False, init=False)
     _count: int = field(default=0, init=False)
 
@@ -217,6 +220,7 @@ class LocalRegistry:
             return self._tree(project, env, target, request)
         with (project / "Cargo.lock").open("rb") as f:
             lock = tomllib.load(f)
+        self.last_edges = _lock_edges(lock.get("package", []))
         return frozenset(
             f"{p['name']}@{p['version']}" for p in lock.get("package", []) if p["name"] != WRAPPER
         )
@@ -238,6 +242,22 @@ class LocalRegistry:
             if len(parts) >= 2 and parts[1].startswith("v") and parts[0] != WRAPPER:
                 found.add(f"{parts[0]}@{parts[1][1:]}")
         return frozenset(found)
+
+
+def _lock_edges(packages: list[dict[str, object]]) -> dict[str, frozenset[str]]:
+    """``dependencies`` of each lock file package, each entry resolved to ``name@version``."""
+    versions: dict[str, list[str]] = {}
+    for p in packages:
+        versions.setdefault(str(p["name"]), []).append(str(p["version"]))
+    edges = {}
+    for p in packages:
+        found = set()
+        for entry in p.get("dependencies", []):  # type: ignore[attr-defined]
+            name, _, version = str(entry).partition(" ")
+            found.add(f"{name}@{version or versions[name][0]}")
+        key = WRAPPER if p["name"] == WRAPPER else f"{p['name']}@{p['version']}"
+        edges[key] = frozenset(found)
+    return edges
 
 
 def _dep_line(obj: Mapping[str, object]) -> tuple[str, str]:

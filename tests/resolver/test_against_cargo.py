@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cratewatch.resolver import Resolved, Resolver, Target, Unresolved
-from tests.resolver.cargo_harness import CARGO, CargoFailed, LocalRegistry, package_set
+from tests.resolver.cargo_harness import CARGO, WRAPPER, CargoFailed, LocalRegistry, package_set
 from tests.resolver.scenarios import CASES, INDEX, LINUX, LINUX_CFG, Case, R, cargo_answer
 
 pytestmark = pytest.mark.skipif(CARGO is None, reason="cargo is not on PATH")
@@ -35,6 +35,22 @@ def test_same_package_set_as_cargo(registry: LocalRegistry, case: Case) -> None:
         assert isinstance(mine, Unresolved), f"cargo failed:\n{answer.stderr}"
     else:
         assert package_set(mine) == answer, getattr(mine, "reason", None)
+        assert isinstance(mine, Resolved)
+        if case.target is None:
+            assert _edges(mine) == _cargo_edges(registry, mine)
+
+
+def _edges(resolved: Resolved) -> dict[str, frozenset[str]]:
+    edges = {str(p): frozenset(str(c) for c in cs) for p, cs in resolved.dependencies.items()}
+    edges["root-dev"] = frozenset(str(c) for c in resolved.dev_dependencies)
+    return {k: v for k, v in edges.items() if v}
+
+
+def _cargo_edges(registry: LocalRegistry, resolved: Resolved) -> dict[str, frozenset[str]]:
+    edges = dict(registry.last_edges)
+    wrapper = edges.pop(WRAPPER)
+    edges["root-dev"] = wrapper - {str(resolved.root)}
+    return {k: v for k, v in edges.items() if v}
 
 
 def test_one_resolver_serves_every_case_in_a_row(registry: LocalRegistry) -> None:

@@ -45,7 +45,8 @@ def registries(draw: st.DrawFn) -> list[dict[str, object]]:
                         features[f"use-{target}"] = [target]
             if draw(st.booleans()):
                 features["x"] = []
-            if features and draw(st.booleans()):
+            with_default: bool = draw(st.booleans())
+            if features and with_default:
                 features["default"] = [draw(st.sampled_from(sorted(features)))]
             links = "native" if i >= 2 and draw(st.integers(0, 3)) == 0 else None
             yanked = draw(st.integers(0, 5)) == 0

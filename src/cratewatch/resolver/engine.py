@@ -16,6 +16,8 @@ package. With ``include_dev`` the root's dev-dependencies are added to the empty
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from cratewatch.registry.index import CrateNotFound, Index
 from cratewatch.registry.model import DepKind, IndexDependency, IndexEntry
 from cratewatch.registry.paths import InvalidCrateName
@@ -24,7 +26,7 @@ from cratewatch.resolver.core import Outcome, Solver, Unsolvable
 from cratewatch.resolver.features import Expander
 from cratewatch.resolver.model import PackageId, Resolution, Resolved, RootRequest, Unresolved
 from cratewatch.resolver.platform import Target
-from cratewatch.resolver.summary import InvalidSummary, Summary, build_summary
+from cratewatch.resolver.summary import Dep, InvalidSummary, Summary, build_summary
 from cratewatch.semver import InvalidVersion, Version
 
 __all__ = ["ROOT_NAME", "Resolver"]
@@ -147,24 +149,59 @@ def _sort_key(summary: Summary) -> tuple[str, Version]:
 
 def _edges(
     outcome: Outcome, root: Summary, kept: set[Summary]
-) -> tuple[dict[PackageId, tuple[PackageId, ...]], tuple[PackageId, ...]]:
+) -> tuple[Mapping[PackageId, tuple[PackageId, ...]], tuple[PackageId, ...]]:
     """Lock-file edges between kept packages, and the root's dev-dependency targets.
 
     The synthetic root depends on the real root and on the real root's dev-dependencies.
+    The edge map is built on first use (most callers only want the package set).
     """
-    children: dict[PackageId, list[PackageId]] = {}
-    dev: list[PackageId] = []
-    for child, edges in outcome.parents.items():
-        if child not in kept:
-            continue
-        child_id = child.package_id
-        for parent, deps in edges.items():
-            if parent is root:
-                if any(d.kind is DepKind.DEV for d in deps):
-                    dev.append(child_id)
-            elif parent in kept:
-                children.setdefault(parent.package_id, []).append(child_id)
-    return {p: tuple(c) for p, c in children.items()}, tuple(dev)
+    dev = [
+        child.package_id
+        for child, edges in outcome.parents.items()
+        if child in kept and any(d.kind is DepKind.DEV for d in edges.get(root, ()))
+    ]
+    return _LazyEdges(outcome.parents, root, kept), tuple(dev)
+
+
+class _LazyEdges(Mapping[PackageId, tuple[PackageId, ...]]):
+    """package -> what its normal and build dependencies resolved to, computed when read."""
+
+    __slots__ = ("_built", "_kept", "_parents", "_root")
+
+    def __init__(
+        self, parents: dict[Summary, dict[Summary, list[Dep]]], root: Summary, kept: set[Summary]
+    ) -> None:
+        self._parents = parents
+        self._root = root
+        self._kept = kept
+        self._built: dict[PackageId, tuple[PackageId, ...]] | None = None
+
+    def _map(self) -> dict[PackageId, tuple[PackageId, ...]]:
+        built = self._built
+        if built is None:
+            children: dict[PackageId, list[PackageId]] = {}
+            kept, root = self._kept, self._root
+            for child, edges in self._parents.items():
+                if child not in kept:
+                    continue
+                child_id = child.package_id
+                for parent in edges:
+                    if parent is not root and parent in kept:
+                        children.setdefault(parent.package_id, []).append(child_id)
+            built = self._built = {p: tuple(c) for p, c in children.items()}
+        return built
+
+    def __getitem__(self, key: PackageId) -> tuple[PackageId, ...]:
+        return self._map()[key]
+
+    def __iter__(self) -> Iterator[PackageId]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+    def __repr__(self) -> str:
+        return repr(self._map())
 
 
 def _reachable(outcome: Outcome, root: Summary, target: Target) -> tuple[Summary, ...]:
