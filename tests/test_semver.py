@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cratewatch.semver
@@ -646,8 +646,9 @@ def test_parse_agrees_with_the_crate(
     assert wrong == []
 
 
-def test_matches_agrees_with_the_crate(oracle: dict[str, Any]) -> None:
-    cases = oracle["matches"]
+@pytest.mark.parametrize("section", ["matches", "matches_prerelease"])
+def test_matches_agrees_with_the_crate(oracle: dict[str, Any], section: str) -> None:
+    cases = oracle[section]
     assert sum(1 for *_, want in cases if want) > 500
     wrong = [(r, s, want) for r, s, want in cases if req(r).matches(v(s)) != want]
     assert wrong == []
@@ -819,11 +820,28 @@ def comparators(draw: st.DrawFn) -> Comparator:
     return Comparator(op, major, minor, patch, pre)
 
 
-small_versions = st.builds(
-    Version, _num, _num, _num, st.sampled_from(["", "", "alpha", "beta.1", "beta.2", "0"])
-)
+_small_pre = st.sampled_from(["", "", "alpha", "beta.1", "beta.2", "0"])
+small_versions = st.builds(Version, _num, _num, _num, _small_pre)
 
 
+@st.composite
+def requirements_and_versions(draw: st.DrawFn) -> tuple[list[Comparator], Version]:
+    """Comparators and a version, often on or next to a comparator's own numbers."""
+    terms = draw(st.lists(comparators(), max_size=3))
+    near = [t for t in terms if t.patch is not None]
+    use_near: bool = draw(st.booleans())
+    if near and use_near:
+        t = draw(st.sampled_from(near))
+        bump = draw(st.sampled_from([(0, 0, 0), (0, 0, 1), (0, 1, 0), (1, 0, 0)]))
+        numbers = (t.major + bump[0], (t.minor or 0) + bump[1], (t.patch or 0) + bump[2])
+        opt_in: bool = draw(st.booleans())
+        if numbers != (t.major, t.minor, t.patch) and opt_in:  # opt the bumped triple in
+            terms.append(Comparator(Op.GREATER_EQ, *numbers, "alpha"))
+        return terms, Version(*numbers, draw(_small_pre))
+    return terms, draw(small_versions)
+
+
+@settings(max_examples=300)
 @given(st.lists(comparators(), max_size=3), small_versions)
 def test_release_matching_equals_the_desugared_bounds(
     terms: list[Comparator], version: Version
@@ -831,17 +849,112 @@ def test_release_matching_equals_the_desugared_bounds(
     requirement = VersionReq(terms)
     assert VersionReq.parse(str(requirement)) == requirement
     if version.is_prerelease:
-        # a pre-release needs all comparators and one opted-in comparator on its triple
-        opted_in = any(
-            t.pre and (t.major, t.minor, t.patch) == (version.major, version.minor, version.patch)
-            for t in terms
-        )
-        if not opted_in:
-            assert not requirement.matches(version)
-        return
+        return  # the desugaring is only exact for releases; see the next property
     expected = all(_holds(op, version, bound) for t in terms for op, bound in _desugar(t))
     assert requirement.matches(version) == expected
     assert all(t.matches(version) for t in terms) == expected
+
+
+def _pre_cmp(a: str, b: str) -> int:
+    left, right = Version(0, 0, 0, a), Version(0, 0, 0, b)
+    return (left > right) - (left < right)
+
+
+def _crate_matches_impl(c: Comparator, v: Version) -> bool:
+    """eval.rs ``matches_impl`` written out again: the comparator alone, numbers then pre."""
+    numbers = [(v.major, c.major), (v.minor, c.minor), (v.patch, c.patch)]
+    given = [(mine, theirs) for mine, theirs in numbers if theirs is not None]
+    first_difference = next(((m, t) for m, t in given if m != t), None)
+    pre = _pre_cmp(v.pre, c.pre)
+    exact = first_difference is None and pre == 0
+    if c.op in (Op.EXACT, Op.WILDCARD):
+        return exact
+    if c.op in (Op.GREATER, Op.GREATER_EQ, Op.LESS, Op.LESS_EQ):
+        if first_difference is not None:
+            m, t = first_difference
+            strictly = m > t if c.op in (Op.GREATER, Op.GREATER_EQ) else m < t
+        elif len(given) < 3:  # a partial comparator with equal numbers is not greater/less
+            strictly = False
+        else:
+            strictly = pre > 0 if c.op in (Op.GREATER, Op.GREATER_EQ) else pre < 0
+        return strictly or (c.op in (Op.GREATER_EQ, Op.LESS_EQ) and exact)
+    if c.op is Op.TILDE:
+        if v.major != c.major or (c.minor is not None and v.minor != c.minor):
+            return False
+        if c.patch is not None and v.patch != c.patch:
+            return v.patch > c.patch
+        return pre >= 0
+    return _crate_matches_caret(c, v, pre)
+
+
+def _crate_matches_caret(c: Comparator, v: Version, pre: int) -> bool:
+    """The first non-zero number given must stay, what follows may grow."""
+    if v.major != c.major:
+        return False
+    if c.minor is None:
+        return True
+    if c.patch is None:
+        return v.minor >= c.minor if c.major else v.minor == c.minor
+    if c.major == 0 and v.minor != c.minor:
+        return False
+    if c.major == 0 and c.minor == 0 and v.patch != c.patch:
+        return False
+    mine, theirs = (v.minor, v.patch), (c.minor, c.patch)
+    return mine > theirs or (mine == theirs and pre >= 0)
+
+
+@settings(max_examples=300)
+@given(requirements_and_versions())
+def test_matching_equals_the_crates_definition(case: tuple[list[Comparator], Version]) -> None:
+    terms, version = case
+    each = all(_crate_matches_impl(t, version) for t in terms)
+    opted_in = any(
+        t.pre and (t.major, t.minor, t.patch) == (version.major, version.minor, version.patch)
+        for t in terms
+    )
+    assert VersionReq(terms).matches(version) == (each and (not version.pre or opted_in))
+    for t in terms:
+        assert t.matches(version) == (
+            _crate_matches_impl(t, version)
+            and (not version.pre or bool(t.pre))
+            and (
+                not version.pre
+                or (t.major, t.minor, t.patch) == (version.major, version.minor, version.patch)
+            )
+        )
+
+
+def _every_small_comparator() -> Iterator[Comparator]:
+    for op in Op:
+        for major in (0, 1):
+            for minor in (None, 0, 1):
+                for patch in (None, 0, 1) if minor is not None else (None,):
+                    if op is Op.WILDCARD and patch is not None:
+                        continue
+                    for pre in ("", "alpha", "beta.1") if patch is not None else ("",):
+                        yield Comparator(op, major, minor, patch, pre)
+
+
+def test_every_small_comparator_against_the_crates_definition() -> None:
+    """Exhaustive over a small domain: each comparator alone, and beside a comparator that
+    opts the version's triple in, so that its pre-release behaviour decides."""
+    versions = [
+        Version(major, minor, patch, pre)
+        for major in (0, 1, 2)
+        for minor in (0, 1, 2)
+        for patch in (0, 1, 2)
+        for pre in ("", "alpha", "alpha.1", "beta.1", "rc")
+    ]
+    for term in _every_small_comparator():
+        alone = VersionReq([term])
+        for version in versions:
+            expected = _crate_matches_impl(term, version)
+            if not version.pre:
+                assert alone.matches(version) == expected, (term, version)
+                continue
+            triple = (version.major, version.minor, version.patch)
+            opt_in = Comparator(Op.GREATER_EQ, *triple, "alpha")
+            assert VersionReq([term, opt_in]).matches(version) == expected, (term, version)
 
 
 _soup = st.text(st.sampled_from(list("0123456789.-+*xX^~=<>, abZ\0\t|\u00ff")), max_size=24)

@@ -25,7 +25,16 @@ from cratewatch.semver._syntax import (
 )
 from cratewatch.semver._version import Version, pre_key
 
-__all__ = ["Comparator", "Op", "Triple", "is_wildcard", "parse_comparator", "release_interval"]
+__all__ = [
+    "Bound",
+    "Comparator",
+    "Op",
+    "Triple",
+    "is_wildcard",
+    "parse_comparator",
+    "pre_interval",
+    "release_interval",
+]
 
 _WILDCARDS = frozenset("*xX")
 _setattr = object.__setattr__
@@ -45,6 +54,8 @@ class Op(StrEnum):
 
 
 Triple = tuple[int, int, int]
+Bound = tuple[object, ...]
+"""A bound compared with ``Version._key``: ``(major, minor, patch[, pre key[, build key]])``."""
 _ZERO: Triple = (0, 0, 0)
 _INF: Triple = (U64_MAX + 1, 0, 0)  # above every version
 
@@ -72,6 +83,7 @@ class Comparator:
     """Pre-release identifiers (only with a patch number), ``""`` for none."""
     _prekey: tuple[object, ...] = field(init=False, repr=False, compare=False, hash=False)
     _interval: tuple[Triple, Triple] = field(init=False, repr=False, compare=False, hash=False)
+    _pre_interval: tuple[Bound, Bound] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         _setattr(self, "op", Op(self.op))
@@ -88,6 +100,7 @@ class Comparator:
             raise InvalidVersionReq(self.pre, e.reason, e.offset) from None
         _setattr(self, "_prekey", pre_key(self.pre))
         _setattr(self, "_interval", release_interval(self))
+        _setattr(self, "_pre_interval", pre_interval(self))
 
     @staticmethod
     def parse(text: str) -> Comparator:
@@ -235,6 +248,53 @@ def release_interval(c: Comparator) -> tuple[Triple, Triple]:  # noqa: PLR0911 -
     if patch is None or minor > 0:
         return at, (0, minor + 1, 0)
     return at, after
+
+
+_BOTTOM: tuple[object, ...] = ()  # a pre-release key below every pre-release
+_TOP: tuple[object, ...] = ((2,),)  # a build key above every build key
+_EMPTY: tuple[Bound, Bound] = (_INF, _ZERO)
+
+
+def pre_interval(c: Comparator) -> tuple[Bound, Bound]:  # noqa: PLR0911 - one per op
+    """The half-open range ``[lo, hi)`` of ``Version._key`` that ``c`` accepts, for pre-releases.
+
+    Derived case by case from the crate's ``matches_*`` functions with ``ver.pre`` non-empty:
+    partial exact, wildcard and tilde comparators compare the pre-release with ``""`` and so
+    accept none, while ``^1`` and ``^1.2`` never look at it.
+    """
+    op, major, minor, patch = c.op, c.major, c.minor, c.patch
+    if minor is None:
+        start: Bound = (major, 0, 0, _BOTTOM)
+        after: Bound = (major + 1, 0, 0, _BOTTOM)
+    elif patch is None:
+        start, after = (major, minor, 0, _BOTTOM), (major, minor + 1, 0, _BOTTOM)
+    else:
+        start = (major, minor, patch, c._prekey)  # exactly this version (any build)
+        after = (*start, _TOP)
+    if op is Op.EXACT or op is Op.WILDCARD:
+        return (start, after) if patch is not None else _EMPTY
+    if op is Op.GREATER:
+        return after, _INF
+    if op is Op.GREATER_EQ:
+        return (start if patch is not None else after), _INF
+    if op is Op.LESS:
+        return _ZERO, start
+    if op is Op.LESS_EQ:
+        return _ZERO, (after if patch is not None else start)
+    if op is Op.TILDE:  # a patch implies a minor
+        return (
+            (start, (major, minor + 1, 0, _BOTTOM))
+            if minor is not None and patch is not None
+            else _EMPTY
+        )
+    # caret
+    if minor is None:
+        return start, after
+    if major > 0:
+        return start, (major + 1, 0, 0, _BOTTOM)
+    if patch is None or minor > 0:
+        return start, (0, minor + 1, 0, _BOTTOM)
+    return start, (0, 0, patch + 1, _BOTTOM)
 
 
 def _op(text: str, i: int) -> tuple[Op, int]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import ClassVar, NoReturn, final
 
 from cratewatch.semver._comparator import (
+    Bound,
     Comparator,
     Triple,
     is_wildcard,
@@ -106,27 +107,33 @@ class VersionReq:
     True
     """
 
-    __slots__ = ("_hash", "_hi", "_lo", "_pre_triples", "comparators")
+    __slots__ = ("_hash", "_hi", "_lo", "_pre_hi", "_pre_lo", "_pre_triples", "comparators")
 
     STAR: ClassVar[VersionReq]
     """``*``: no comparators; matches every version except pre-releases."""
 
     comparators: tuple[Comparator, ...]
     """The terms, in written order; empty for ``*``."""
-    _lo: Triple
+    _lo: Triple  # release versions match when _lo <= (major, minor, patch) < _hi
     _hi: Triple
-    _pre_triples: frozenset[Triple]
+    _pre_lo: Bound  # pre-releases match when _pre_lo <= Version._key < _pre_hi ...
+    _pre_hi: Bound
+    _pre_triples: frozenset[Triple]  # ... and a comparator with a pre-release names their triple
     _hash: int
 
     def __init__(self, comparators: Iterable[Comparator] = ()) -> None:
         terms = tuple(comparators)
         lo, hi = _ZERO, _INF
-        for term in terms:
-            term_lo, term_hi = term._interval
-            lo, hi = max(lo, term_lo), min(hi, term_hi)
+        pre_lo: Bound = _ZERO
+        pre_hi: Bound = _INF
+        for term in terms:  # every comparator must match: intersect their intervals
+            lo, hi = max(lo, term._interval[0]), min(hi, term._interval[1])
+            pre_lo, pre_hi = max(pre_lo, term._pre_interval[0]), min(pre_hi, term._pre_interval[1])
         _setattr(self, "comparators", terms)
         _setattr(self, "_lo", lo)
         _setattr(self, "_hi", hi)
+        _setattr(self, "_pre_lo", pre_lo)
+        _setattr(self, "_pre_hi", pre_hi)
         _setattr(
             self,
             "_pre_triples",
@@ -149,9 +156,7 @@ class VersionReq:
         """
         if not version.pre:
             return self._lo <= version._triple < self._hi
-        if version._triple not in self._pre_triples:
-            return False
-        return all(term._matches_impl(version) for term in self.comparators)
+        return version._triple in self._pre_triples and self._pre_lo <= version._key < self._pre_hi
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"VersionReq is immutable: cannot set {name!r}")
