@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, replace
@@ -29,19 +27,15 @@ from cratewatch.cli.dbopts import (
     output_console,
 )
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
-from cratewatch.errors import CratewatchError
-from cratewatch.lockfile import Lockfile, load_lockfile
-from cratewatch.policy.crate_sources import SourceLocator
-from cratewatch.policy.graph import CrateGraph, GraphTarget, prune
-from cratewatch.policy.graph_lock import FeatureRequest
-from cratewatch.policy.graph_lock import graph_from_lockfile as crates_from_lockfile
-from cratewatch.policy.graph_metadata import (
-    CargoMetadataFailed,
-    MetadataOptions,
-    graph_from_metadata,
-    run_cargo_metadata,
+from cratewatch.cli.projectgraph import (
+    GraphOptions,
+    ProjectInputError,
+    default_cargo_home,
+    graph_target,
+    load_crate_graph,
 )
-from cratewatch.resolver.platform import InvalidPlatform, Target
+from cratewatch.lockfile import Lockfile, load_lockfile
+from cratewatch.policy.graph import prune
 from cratewatch.sbom.cyclonedx import (
     CYCLONEDX_VERSIONS,
     CycloneDxEncoding,
@@ -57,14 +51,11 @@ from cratewatch.sbom.graph import (
     graph_from_lockfile,
     input_digest,
 )
-from cratewatch.sbom.model import ComponentGraph, GraphMethod, Usage
+from cratewatch.sbom.model import ComponentGraph, Usage
 from cratewatch.sbom.spdx import SPDX_VERSIONS, SpdxEncoding, render_spdx
 from cratewatch.sbom.vex import VexStatement, statements_from_report
 
 __all__ = ["sbom"]
-
-_RUSTC_TIMEOUT = 60.0
-
 
 class SbomFormat(StrEnum):
     """Document formats."""
@@ -95,7 +86,7 @@ class SbomFormat(StrEnum):
         return self in (SbomFormat.CYCLONEDX_JSON, SbomFormat.CYCLONEDX_XML)
 
 
-class SbomInputError(CratewatchError):
+class SbomInputError(ProjectInputError):
     """The SBOM input or options are unusable."""
 
 
@@ -272,17 +263,15 @@ def create(
     version = _spec_version(fmt, spec_version)
     if vex_only and not fmt.is_cyclonedx:
         raise SbomInputError("--vex-only writes CycloneDX: use --format cyclonedx-json or -xml")
-    options = _GraphOptions(
+    options = GraphOptions(
         features=tuple(f for item in features for f in item.split(",") if f),
         all_features=all_features,
         no_default_features=no_default_features,
-        targets=targets,
-        exclude_dev=exclude_dev,
         no_cargo=no_cargo,
-        cargo_home=cargo_home or _default_cargo_home(),
+        cargo_home=cargo_home or default_cargo_home(),
         vendor_dirs=vendor_dirs,
     )
-    loaded = _load(Path(path), options)
+    loaded = _load(Path(path), options, targets=targets, exclude_dev=exclude_dev)
     graph = loaded.graph
     statements: tuple[VexStatement, ...] = ()
     if with_vulnerabilities or vex_only:
@@ -312,18 +301,6 @@ def create(
 # --- graph ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _GraphOptions:
-    features: tuple[str, ...]
-    all_features: bool
-    no_default_features: bool
-    targets: tuple[str, ...]
-    exclude_dev: bool
-    no_cargo: bool
-    cargo_home: Path | None
-    vendor_dirs: tuple[Path, ...]
-
-
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     graph: ComponentGraph
@@ -331,8 +308,10 @@ class _Loaded:
     project: Path | None
 
 
-def _load(path: Path, options: _GraphOptions) -> _Loaded:
-    locator = SourceLocator(vendor_dirs=options.vendor_dirs, cargo_home=options.cargo_home)
+def _load(
+    path: Path, options: GraphOptions, *, targets: tuple[str, ...], exclude_dev: bool
+) -> _Loaded:
+    locator = options.locator()
     if path.is_file() and path.name != "Cargo.toml":
         lock = load_lockfile(path)
         root = path.parent if (path.parent / "Cargo.toml").is_file() else None
@@ -351,19 +330,17 @@ def _load(path: Path, options: _GraphOptions) -> _Loaded:
     if not lockfile.is_file():
         raise SbomInputError(f"{project}: no Cargo.lock; run `cargo generate-lockfile` there first")
     lock = load_lockfile(lockfile)
-    crates, method = _crate_graph(project, lock, locator, options)
-    omit = dev_only(crates) if options.exclude_dev else frozenset()
-    crates = prune(
-        crates, targets=[_graph_target(t) for t in options.targets], exclude_dev=options.exclude_dev
-    )
+    crates, method = load_crate_graph(project, lock, options)
+    omit = dev_only(crates) if exclude_dev else frozenset()
+    crates = prune(crates, targets=[graph_target(t) for t in targets], exclude_dev=exclude_dev)
     digest = input_digest(
         lockfile.read_bytes(),
         {
             "features": sorted(options.features),
             "all_features": options.all_features,
             "no_default_features": options.no_default_features,
-            "targets": sorted(options.targets),
-            "exclude_dev": options.exclude_dev,
+            "targets": sorted(targets),
+            "exclude_dev": exclude_dev,
             "method": method.value,
         },
     )
@@ -377,71 +354,6 @@ def _load(path: Path, options: _GraphOptions) -> _Loaded:
         omit=omit,
     )
     return _Loaded(graph, lock, project)
-
-
-def _crate_graph(
-    project: Path, lock: Lockfile, locator: SourceLocator, options: _GraphOptions
-) -> tuple[CrateGraph, GraphMethod]:
-    cargo = None if options.no_cargo else shutil.which("cargo")
-    if cargo is not None:
-        try:
-            doc = run_cargo_metadata(
-                cargo,
-                project / "Cargo.toml",
-                MetadataOptions(
-                    features=options.features,
-                    all_features=options.all_features,
-                    no_default_features=options.no_default_features,
-                    offline=True,
-                    locked=True,
-                ),
-                env=os.environ,
-            )
-            return graph_from_metadata(doc, lockfile=lock), GraphMethod.CARGO_METADATA
-        except CargoMetadataFailed as e:
-            echo_warnings((f"{e}; building the graph from Cargo.lock and manifests instead",))
-    request = FeatureRequest(
-        features=options.features,
-        all_features=options.all_features,
-        no_default_features=options.no_default_features,
-    )
-    return (
-        crates_from_lockfile(project, locator, request=request, lockfile=lock),
-        GraphMethod.MANIFESTS,
-    )
-
-
-def _graph_target(triple: str) -> GraphTarget:
-    rustc = shutil.which("rustc")
-    if rustc is None:
-        echo_warnings((f"--target {triple}: rustc not found; only [target.{triple}] deps match",))
-        return GraphTarget(triple=triple)
-    try:
-        done = subprocess.run(
-            [rustc, "--print", "cfg", "--target", triple],
-            capture_output=True,
-            text=True,
-            timeout=_RUSTC_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as e:
-        raise SbomInputError(f"--target {triple}: rustc did not answer in time") from e
-    if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["failed"])[0]
-        raise SbomInputError(f"--target {triple}: rustc does not know this target: {detail}")
-    try:
-        target = Target.from_rustc_cfg(triple, done.stdout)
-    except InvalidPlatform as e:
-        raise SbomInputError(f"--target {triple}: {e}") from e
-    return GraphTarget(triple=triple, cfgs=target.cfgs)
-
-
-def _default_cargo_home() -> Path | None:
-    configured = os.environ.get("CARGO_HOME")
-    if configured:
-        return Path(configured)
-    home = Path.home() / ".cargo"
-    return home if home.is_dir() else None
 
 
 def _documents(
