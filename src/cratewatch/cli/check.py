@@ -361,7 +361,7 @@ def _checks(which: tuple[str, ...]) -> tuple[Check, ...]:
     for name in which:
         found = _CHECK_NAMES.get(name)
         if found is None:
-            raise click.UsageError(
+            raise CratewatchError(
                 f"unknown check {name!r} (choose from advisories, bans, licenses, sources, all)"
             )
         chosen.extend(found)
