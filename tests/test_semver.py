@@ -140,6 +140,12 @@ def test_version_error_message_shows_input_and_caret() -> None:
     assert isinstance(info.value, ParseError)
     assert isinstance(info.value, ValueError)
     assert info.value.offset == 12
+    copied = pickle.loads(pickle.dumps(info.value))  # e.g. across a process pool
+    assert (type(copied), str(copied), copied.reason) == (
+        InvalidVersion,
+        str(info.value),
+        info.value.reason,
+    )
 
 
 @pytest.mark.parametrize(

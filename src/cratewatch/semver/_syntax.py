@@ -58,7 +58,12 @@ _SIMPLE_ESCAPES = {"\0": "\\0", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\
 
 
 def _escape(text: str, *, quote: bool = False) -> str:
-    """Escape control, invisible and combining characters like Rust's ``escape_debug``."""
+    """Escape control, invisible and combining characters like Rust's ``escape_debug``.
+
+    Python's Unicode database stands in for Rust's tables: ASCII and common characters agree;
+    characters assigned after Python's Unicode version, and spacing marks that Rust treats as
+    grapheme extenders, may be escaped differently.
+    """
     out = []
     for ch in text:
         if ch in _SIMPLE_ESCAPES:
@@ -85,6 +90,9 @@ class _SemverError(ParseError):
         self.offset = offset
         """Index into ``text`` where parsing broke (``len(text)`` for a premature end)."""
         super().__init__(self._render())
+
+    def __reduce__(self) -> tuple[type[_SemverError], tuple[str, str, int]]:
+        return (type(self), (self.text, self.reason, self.offset))
 
     def _render(self) -> str:
         # long input: show a window around the break, with the caret under it
