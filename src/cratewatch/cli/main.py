@@ -31,6 +31,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.sbom", "sbom"),
     ("cratewatch.cli.serve", "serve"),
     ("cratewatch.cli.site", "site"),
+    ("cratewatch.cli.vet", "vet"),
     ("cratewatch.cli.typosquat", "typosquat"),
 )
 
