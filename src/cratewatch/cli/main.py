@@ -33,6 +33,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.site", "site"),
     ("cratewatch.cli.vet", "vet"),
     ("cratewatch.cli.typosquat", "typosquat"),
+    ("cratewatch.cli.watch", "watch"),
 )
 
 

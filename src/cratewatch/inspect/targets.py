@@ -92,12 +92,18 @@ def inspect_spec(
 def inspect_entry_source(
     fetcher: CrateFetcher, name: str, version: str, checksum: str | None
 ) -> Outcome:
-    """Download (or reuse) and inspect one published version; used by ``watch``."""
-    return _guarded(
-        f"{name}@{version}",
-        (name, version),
-        partial(from_registry, fetcher, name, version, checksum=checksum),
-    )
+    """Download (or reuse) and inspect one published version; used by ``watch``.
+
+    A version that cannot be downloaded is :class:`NotInspected` (with the reason).
+    """
+    try:
+        return _guarded(
+            f"{name}@{version}",
+            (name, version),
+            partial(from_registry, fetcher, name, version, checksum=checksum),
+        )
+    except (CrateDownloadError, InvalidCrateInput) as e:
+        return NotInspected(name=name, version=version, reason=str(e))
 
 
 def inspect_lockfile(
