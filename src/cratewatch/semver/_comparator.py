@@ -1,8 +1,8 @@
 """``Comparator`` and ``Op``: one term of a requirement, its parser and its matching rules.
 
-Matching ports the crate's ``src/eval.rs`` function by function; :func:`release_interval` turns
-a comparator into the range of release versions it accepts, which :class:`VersionReq` uses as
-its fast path.
+Matching ports the crate's ``src/eval.rs`` function by function. :func:`release_interval` and
+:func:`pre_interval` turn a comparator into the range of release and of pre-release versions it
+accepts, which :class:`VersionReq` intersects into its fast path.
 """
 
 from __future__ import annotations
@@ -97,7 +97,10 @@ class Comparator:
         try:
             check_identifiers(self.pre, Pos.PRE)
         except Fail as e:
-            raise InvalidVersionReq(self.pre, e.reason, e.offset) from None
+            written = str(self)
+            raise InvalidVersionReq(
+                written, e.reason, len(written) - len(self.pre) + e.offset
+            ) from None
         _setattr(self, "_prekey", pre_key(self.pre))
         _setattr(self, "_interval", release_interval(self))
         _setattr(self, "_pre_interval", pre_interval(self))
