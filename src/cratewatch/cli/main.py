@@ -24,6 +24,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("cratewatch.cli.audit", "audit"),
     ("cratewatch.cli.check", "check"),
     ("cratewatch.cli.db", "db"),
+    ("cratewatch.cli.ecosystem", "ecosystem"),
     ("cratewatch.cli.index", "index"),
     ("cratewatch.cli.inspect", "inspect"),
     ("cratewatch.cli.provenance", "provenance"),
