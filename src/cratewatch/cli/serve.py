@@ -117,6 +117,8 @@ def serve(
     config = uvicorn.Config(app, log_level="info", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn has shut down gracefully and re-raised it; a normal exit
     finally:
         sock.close()
         if index is not None:

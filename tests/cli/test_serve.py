@@ -1,0 +1,90 @@
+"""``cratewatch serve``: a real server process on 127.0.0.1, and its start-up errors."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cratewatch.cli.errors import EXIT_USAGE
+from cratewatch.cli.main import main
+from tests.web.conftest import FIXTURE_INDEX, make_web_db_repo
+
+
+@pytest.fixture
+def db_args(tmp_path: Path) -> list[str]:
+    repo = tmp_path / "advisory-db"
+    make_web_db_repo(repo)
+    return ["--db", str(repo), "--cache-dir", str(tmp_path / "cache"), "--stale", "ignore"]
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def test_serve_answers_and_stops_on_interrupt(db_args: list[str]) -> None:
+    command = [sys.executable, "-c", "from cratewatch.cli.main import main; main()", "serve"]
+    args = [*db_args, "--port", "0", "--index", str(FIXTURE_INDEX), "--no-reload"]
+    proc = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        match = re.fullmatch(
+            r"cratewatch: serving 9 advisories from (.+) \([0-9a-f]{40}\) on "
+            r"http://127\.0\.0\.1:(\d+)/\n",
+            first,
+        )
+        assert match is not None, first
+        url = f"http://127.0.0.1:{match.group(2)}"
+        for line in proc.stderr:  # uvicorn logs its start
+            if "Application startup complete" in line:
+                break
+        assert [r["id"] for r in httpx.get(url + "/api/v1/crates/baz/advisories").json()] == [
+            "RUSTSEC-2024-0108"
+        ]
+        assert httpx.get(url + "/api/v1/crates/plain/advisories").json() == []  # from the index
+        assert httpx.get(url + "/crates/foo/security").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: a graceful stop, exit status 0
+        code = proc.wait(timeout=20)
+        rest = proc.stderr.read() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+    assert code == 0, rest
+    assert "Application shutdown complete." in rest
+
+
+def test_serve_on_a_taken_port(db_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, stdout, stderr = _run(["serve", *db_args, "--port", str(port)], capsys)
+    assert (code, stdout) == (EXIT_USAGE, "")
+    assert stderr == f"cratewatch: error: 127.0.0.1:{port}: cannot listen: Address already in use\n"
+
+
+def test_serve_with_a_missing_index(
+    db_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope"
+    code, _, stderr = _run(["serve", *db_args, "--index", str(missing)], capsys)
+    assert code == EXIT_USAGE
+    assert stderr.startswith(f"cratewatch: error: {missing}: no such index")
+
+
+def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = _run(["serve", "--help"], capsys)
+    assert code == 0
+    for option in ("--index SRC", "--host", "--port", "--reload-interval SECONDS", "--max-age"):
+        assert option in stdout
