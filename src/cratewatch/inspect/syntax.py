@@ -20,10 +20,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import tree_sitter_rust
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter import Node, Parser
 
-from cratewatch.inspect.model import Role
+from cratewatch.inspect.literals import (
+    MAX_VALUE,
+    decode_string,
+    format_template,
+    ints_to_bytes,
+)
+from cratewatch.inspect.trees import (
+    INDEXED,
+    LANGUAGE,
+    MAX_REPARSED_BYTES,
+    Fragment,
+    Site,
+    expand_macros,
+    index_fragment,
+    is_comment,
+    node_text,
+    token_tree,
+)
 
 __all__ = ["MAX_PARSE_BYTES", "Call", "Fragment", "RustFile", "Site"]
 
@@ -31,90 +47,12 @@ MAX_PARSE_BYTES = 4 * 1024 * 1024
 """Rust files larger than this are not parsed (generated tables, not hand-written code)."""
 
 _T = TypeVar("_T")
-_LANGUAGE = Language(tree_sitter_rust.language())
 _MAX_DEPTH = 10
-_MAX_VALUE = 1024 * 1024
-_MAX_MACRO_NESTING = 4
-_MAX_MACRO_BYTES = 256 * 1024
-_MAX_REPARSED_BYTES = 4 * 1024 * 1024
-_INDEXED = (
-    "call_expression", "macro_invocation", "string_literal", "raw_string_literal",
-    "array_expression", "binary_expression", "compound_assignment_expr", "mod_item",
-    "scoped_identifier", "use_declaration", "extern_crate_declaration", "const_item",
-    "static_item", "let_declaration", "function_item", "macro_definition", "attribute_item",
-)  # fmt: skip
 _TEST_ATTRIBUTE = re.compile(
     r"^#\[\s*(?:(?:[a-z_]+::)*test\s*(?:\(.*\))?|cfg\s*\(\s*(?:all\s*\(\s*)?test\b.*)\]$", re.S
 )
-_QUERY = Query(_LANGUAGE, " ".join(f"({t}) @{t}" for t in _INDEXED))
-_ERRORS = Query(_LANGUAGE, "(ERROR) @error")
-_WORTH_PARSING = re.compile(rb'"|[A-Za-z0-9_>)\]]\s*\(|!|\^')
-_ARGUMENT_MACROS = frozenset(
-    {
-        "println", "print", "eprintln", "eprint", "format", "format_args", "write", "writeln",
-        "panic", "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq",
-        "debug_assert_ne", "vec", "concat", "include", "include_str", "include_bytes", "env",
-        "option_env", "matches", "unreachable", "todo", "unimplemented", "trace", "debug",
-        "info", "warn", "error", "log", "dbg", "compile_error", "stringify", "cfg",
-    }
-)  # fmt: skip
-_GENERATING_MACROS = frozenset({"quote", "quote_spanned", "parse_quote", "parse_quote_spanned"})
-_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {
-    b"n": "\n",
-    b"r": "\r",
-    b"t": "\t",
-    b"\\": "\\",
-    b"0": "\0",
-    b"'": "'",
-    b'"': '"',
-}
 _GENERICS = re.compile(r"<[^<>]*>")
 _SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Fragment:
-    """One syntax tree of a file: the file itself or a re-parsed macro argument list."""
-
-    root: Node
-    """The tree's root node."""
-    line_offset: int
-    """Add to a node's 0-based row to get its 0-based line in the file."""
-    role: Role | None
-    """``GENERATED`` for ``quote!`` bodies; ``None`` means the file's own role."""
-    index: dict[str, list[Node]] = field(default_factory=dict, repr=False)
-    """Nodes of the indexed types, by type, in source order."""
-
-
-def _fragment(root: Node, line_offset: int, role: Role | None) -> Fragment:
-    captures = QueryCursor(_QUERY).captures(root)
-    index = {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in captures.items()}
-    return Fragment(root, line_offset, role, index)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Site:
-    """A node and the fragment it belongs to."""
-
-    node: Node
-    """The syntax node."""
-    fragment: Fragment
-    """Where it sits (for line numbers)."""
-
-    @property
-    def line(self) -> int:
-        """1-based first line in the file."""
-        return self.node.start_point.row + self.fragment.line_offset + 1
-
-    @property
-    def end_line(self) -> int:
-        """1-based last line in the file."""
-        return self.node.end_point.row + self.fragment.line_offset + 1
-
-    def at(self, node: Node) -> Site:
-        """Another node of the same fragment."""
-        return Site(node, self.fragment)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -171,11 +109,11 @@ class RustFile:
     @classmethod
     def parse(cls, path: str, source: bytes) -> RustFile:
         """Parse *source* (tree-sitter never fails; broken code yields ERROR nodes)."""
-        parser = Parser(_LANGUAGE)
-        root = _fragment(parser.parse(source).root_node, 0, None)
+        parser = Parser(LANGUAGE)
+        root = index_fragment(parser.parse(source).root_node, 0, None)
         fragments = [root]
         macro_args: dict[Node, tuple[Site, ...]] = {}
-        _expand_macros(parser, root, fragments, macro_args, nesting=0, budget=[_MAX_REPARSED_BYTES])
+        expand_macros(parser, root, fragments, macro_args, nesting=0, budget=[MAX_REPARSED_BYTES])
         return cls(path, source, fragments, macro_args)
 
     # ------------------------------------------------------------------ walking
@@ -183,7 +121,7 @@ class RustFile:
     def walk(self, *types: str) -> Iterator[Site]:
         """Every node of the given (indexed) types in every fragment, in source order."""
         for kind in types:
-            if kind not in _INDEXED:
+            if kind not in INDEXED:
                 raise ValueError(f"node type {kind!r} is not indexed")
         for fragment in self.fragments:
             if len(types) == 1:
@@ -216,7 +154,7 @@ class RustFile:
         node = site.node
         function = node.child_by_field_name("function")
         arguments = node.child_by_field_name("arguments")
-        args = tuple(c for c in arguments.named_children if not _is_comment(c)) if arguments else ()
+        args = tuple(c for c in arguments.named_children if not is_comment(c)) if arguments else ()
         if function is not None and function.type == "generic_function":
             function = function.child_by_field_name("function")
         if function is not None and function.type == "field_expression":
@@ -225,7 +163,7 @@ class RustFile:
                 site=site,
                 path=None,
                 candidates=(),
-                method=_text(field_node) if field_node is not None else None,
+                method=node_text(field_node) if field_node is not None else None,
                 receiver=function.child_by_field_name("value"),
                 args=args,
             )
@@ -257,7 +195,7 @@ class RustFile:
         """Possible full paths of an identifier / scoped identifier, imports applied."""
         if node.type not in ("identifier", "scoped_identifier", "type_identifier"):
             return ()
-        text = _SPACE.sub("", _text(node))
+        text = _SPACE.sub("", node_text(node))
         while True:
             stripped = _GENERICS.sub("", text)
             if stripped == text:
@@ -308,9 +246,9 @@ class RustFile:
             return None
         match node.type:
             case "string_literal" | "raw_string_literal":
-                return _decode_string(node)
+                return decode_string(node)
             case "char_literal":
-                value = _decode_string(node)
+                value = decode_string(node)
                 return value if value is not None and len(value) == 1 else None
             case "parenthesized_expression" | "reference_expression" | "type_cast_expression":
                 inner = node.child_by_field_name("value") or (
@@ -318,7 +256,7 @@ class RustFile:
                 )
                 return self.string_value(inner, depth + 1) if inner is not None else None
             case "identifier":
-                return self._binding_value(_text(node), depth, self.string_value)
+                return self._binding_value(node_text(node), depth, self.string_value)
             case "binary_expression":
                 return self._concat(node, depth)
             case "call_expression":
@@ -333,9 +271,9 @@ class RustFile:
             return None
         match node.type:
             case "array_expression" | "token_tree":
-                return _ints_to_bytes(node)
+                return ints_to_bytes(node)
             case "string_literal":
-                text = _decode_string(node)
+                text = decode_string(node)
                 return text.encode("latin-1", errors="replace") if text is not None else None
             case "reference_expression" | "parenthesized_expression":
                 inner = node.child_by_field_name("value") or (
@@ -343,12 +281,12 @@ class RustFile:
                 )
                 return self.byte_values(inner, depth + 1) if inner is not None else None
             case "identifier":
-                return self._binding_value(_text(node), depth, self.byte_values)
+                return self._binding_value(node_text(node), depth, self.byte_values)
             case "macro_invocation":
                 macro = node.child_by_field_name("macro")
-                tree = _token_tree(node)
-                if macro is not None and _text(macro) == "vec" and tree is not None:
-                    return _ints_to_bytes(tree)
+                tree = token_tree(node)
+                if macro is not None and node_text(macro) == "vec" and tree is not None:
+                    return ints_to_bytes(tree)
             case "call_expression":
                 call = self.call_at(Site(node, self.fragments[0]))
                 if call.method in ("to_vec", "into", "as_bytes", "clone") and call.receiver:
@@ -369,14 +307,14 @@ class RustFile:
                 return [
                     self.string_value(c, depth + 1)
                     for c in node.named_children
-                    if not _is_comment(c)
+                    if not is_comment(c)
                 ]
             case "macro_invocation":
                 return [
                     self.string_value(s.node, depth + 1) for s in self._macro_args.get(node, ())
                 ]
             case "identifier":
-                for site in self._scope.bindings.get(_text(node), ()):
+                for site in self._scope.bindings.get(node_text(node), ()):
                     values = self.string_list(site.node, depth + 1)
                     if values:
                         return values
@@ -390,7 +328,7 @@ class RustFile:
         while stack:
             current = stack.pop()
             if current.type in ("string_literal", "raw_string_literal"):
-                value = _decode_string(current)
+                value = decode_string(current)
                 if value is not None:
                     found.append(value)
                 continue
@@ -417,7 +355,7 @@ class RustFile:
 
     def _concat(self, node: Node, depth: int) -> str | None:
         operator = node.child_by_field_name("operator")
-        if operator is None or _text(operator) != "+":
+        if operator is None or node_text(operator) != "+":
             return None
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
@@ -425,7 +363,7 @@ class RustFile:
             return None
         a = self.string_value(left, depth + 1)
         b = self.string_value(right, depth + 1)
-        if a is None or b is None or len(a) + len(b) > _MAX_VALUE:
+        if a is None or b is None or len(a) + len(b) > MAX_VALUE:
             return None
         return a + b
 
@@ -476,7 +414,7 @@ class RustFile:
 
     def _macro_value(self, node: Node, depth: int) -> str | None:
         macro = node.child_by_field_name("macro")
-        name = _text(macro).rsplit("::", 1)[-1] if macro is not None else ""
+        name = node_text(macro).rsplit("::", 1)[-1] if macro is not None else ""
         args = [site.node for site in self._macro_args.get(node, ())]
         if name == "concat":
             parts = [self.string_value(a, depth + 1) for a in args]
@@ -488,7 +426,7 @@ class RustFile:
             values = [self.string_value(a, depth + 1) for a in args[1:]]
             if template is None or any(v is None for v in values):
                 return None
-            return _format(template, [v for v in values if v is not None])
+            return format_template(template, [v for v in values if v is not None])
         return None
 
     # ------------------------------------------------------------------ text
@@ -510,7 +448,7 @@ class RustFile:
     def _collect(self, fragment: Fragment) -> None:  # noqa: PLR0912 - one branch per item kind
         index = fragment.index
         for node in index.get("attribute_item", ()):
-            if not _TEST_ATTRIBUTE.match(_SPACE.sub(" ", _text(node))):
+            if not _TEST_ATTRIBUTE.match(_SPACE.sub(" ", node_text(node))):
                 continue
             item = node.next_named_sibling
             while item is not None and item.type in (
@@ -532,8 +470,8 @@ class RustFile:
             name = node.child_by_field_name("name")
             alias = node.child_by_field_name("alias")
             if name is not None:
-                local = _text(alias) if alias is not None else _text(name)
-                self._scope.imports[local] = _text(name)
+                local = node_text(alias) if alias is not None else node_text(name)
+                self._scope.imports[local] = node_text(name)
         for node in index.get("function_item", ()):
             name = node.child_by_field_name("name")
             body = node.child_by_field_name("body")
@@ -542,7 +480,7 @@ class RustFile:
                 continue
             tail = _tail_expression(body)
             if tail is not None:
-                self._scope.functions.setdefault(_text(name), []).append(Site(tail, fragment))
+                self._scope.functions.setdefault(node_text(name), []).append(Site(tail, fragment))
         for kind in ("const_item", "static_item", "let_declaration"):
             for node in index.get(kind, ()):
                 target = node.child_by_field_name(
@@ -550,7 +488,9 @@ class RustFile:
                 )
                 value = node.child_by_field_name("value")
                 if target is not None and value is not None and target.type == "identifier":
-                    self._scope.bindings.setdefault(_text(target), []).append(Site(value, fragment))
+                    self._scope.bindings.setdefault(node_text(target), []).append(
+                        Site(value, fragment)
+                    )
 
     def _use(self, node: Node, prefix: str) -> None:
         def join(path: str) -> str:
@@ -558,7 +498,7 @@ class RustFile:
 
         match node.type:
             case "identifier" | "scoped_identifier" | "crate" | "self" | "super":
-                full = _SPACE.sub("", join(_text(node)))
+                full = _SPACE.sub("", join(node_text(node)))
                 last = full.rsplit("::", 1)[-1]
                 if last == "self":
                     full = full.rsplit("::", 1)[0]
@@ -568,12 +508,12 @@ class RustFile:
                 path = node.child_by_field_name("path")
                 alias = node.child_by_field_name("alias")
                 if path is not None and alias is not None:
-                    self._scope.imports[_text(alias)] = _strip_root(
-                        _SPACE.sub("", join(_text(path)))
+                    self._scope.imports[node_text(alias)] = _strip_root(
+                        _SPACE.sub("", join(node_text(path)))
                     )
             case "scoped_use_list":
                 path = node.child_by_field_name("path")
-                inner = join(_SPACE.sub("", _text(path))) if path is not None else prefix
+                inner = join(_SPACE.sub("", node_text(path))) if path is not None else prefix
                 listing = node.child_by_field_name("list")
                 if listing is not None:
                     self._use(listing, inner)
@@ -582,14 +522,14 @@ class RustFile:
                     self._use(child, prefix)
             case "use_wildcard":
                 base = node.named_children[0] if node.named_children else None
-                glob = join(_SPACE.sub("", _text(base))) if base is not None else prefix
+                glob = join(_SPACE.sub("", node_text(base))) if base is not None else prefix
                 if glob:
                     self._scope.globs.append(_strip_root(glob))
 
 
 def _tail_expression(block: Node) -> Node | None:
     """The value a block evaluates to: its last child when that is an expression."""
-    children = [c for c in block.named_children if not _is_comment(c)]
+    children = [c for c in block.named_children if not is_comment(c)]
     if not children:
         return None
     last = children[-1]
@@ -603,180 +543,3 @@ def _tail_expression(block: Node) -> Node | None:
 def _strip_root(path: str) -> str:
     segments = [s for s in path.split("::") if s and s not in ("crate", "self", "super")]
     return "::".join(segments)
-
-
-def _text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", errors="replace")
-
-
-def _is_comment(node: Node) -> bool:
-    return node.type in ("line_comment", "block_comment")
-
-
-def _decode_string(node: Node) -> str | None:
-    """The value of a string / raw string / byte string / char literal node."""
-    raw = node.text or b""
-    if node.type == "raw_string_literal":
-        content = next((c for c in node.children if c.type == "string_content"), None)
-        return _text(content) if content is not None else ""
-    if node.type == "char_literal":
-        body = raw[raw.find(b"'") + 1 : raw.rfind(b"'")]
-    else:
-        start = raw.find(b'"')
-        end = raw.rfind(b'"')
-        if start < 0 or end <= start:
-            return None
-        body = raw[start + 1 : end]
-    if len(body) > _MAX_VALUE:
-        return None
-    return _ESCAPE.sub(_unescape, body).decode("utf-8", errors="replace")
-
-
-def _unescape(match: re.Match[bytes]) -> bytes:
-    token = match.group(1)
-    if token in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[token].encode()
-    if token.startswith(b"x") and len(token) == 3:
-        return chr(int(token[1:], 16)).encode("utf-8")
-    if token.startswith(b"u{"):
-        code = int(token[2:-1].replace(b"_", b""), 16)
-        return chr(code).encode("utf-8", errors="replace") if code < 0x110000 else b""
-    if token == b"\n":  # line continuation
-        return b""
-    return match.group(0)
-
-
-def _int_value(node: Node) -> int | None:
-    if node.type == "char_literal":
-        value = _decode_string(node)
-        return ord(value) if value is not None and len(value) == 1 else None
-    if node.type == "type_cast_expression":
-        inner = node.child_by_field_name("value")
-        return _int_value(inner) if inner is not None else None
-    if node.type != "integer_literal":
-        return None
-    text = _text(node).replace("_", "").lower()
-    text = re.sub(r"(u|i)(8|16|32|64|128|size)$", "", text)
-    try:
-        return int(text, 0)
-    except ValueError:
-        return None
-
-
-def _ints_to_bytes(node: Node) -> bytes | None:
-    values: list[int] = []
-    for child in node.named_children:
-        if _is_comment(child):
-            continue
-        value = _int_value(child)
-        if value is None or not 0 <= value <= 255:
-            return None
-        values.append(value)
-    return bytes(values) if values else None
-
-
-def _token_tree(node: Node) -> Node | None:
-    return next((c for c in node.children if c.type == "token_tree"), None)
-
-
-def _format(template: str, values: list[str]) -> str | None:
-    out: list[str] = []
-    position = 0
-    i = 0
-    while i < len(template):
-        char = template[i]
-        if template.startswith("{{", i) or template.startswith("}}", i):
-            out.append(char)
-            i += 2
-            continue
-        if char == "{":
-            end = template.find("}", i)
-            if end < 0 or template[i + 1 : end] not in ("", ":?"):
-                return None
-            if position >= len(values):
-                return None
-            out.append(values[position])
-            position += 1
-            i = end + 1
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def _expand_macros(
-    parser: Parser,
-    fragment: Fragment,
-    fragments: list[Fragment],
-    macro_args: dict[Node, tuple[Site, ...]],
-    *,
-    nesting: int,
-    budget: list[int],
-) -> None:
-    """Parse the token trees of macro invocations in *fragment* as expressions or items."""
-    if nesting >= _MAX_MACRO_NESTING:
-        return
-    for node in fragment.index.get("macro_invocation", ()):
-        tree = _token_tree(node)
-        if tree is None:
-            continue
-        size = tree.end_byte - tree.start_byte
-        if size > _MAX_MACRO_BYTES or size > budget[0] or size <= 2:
-            continue
-        budget[0] -= size
-        macro = node.child_by_field_name("macro")
-        name = _text(macro).rsplit("::", 1)[-1] if macro is not None else ""
-        body = (tree.text or b"")[1:-1]
-        if not _WORTH_PARSING.search(body):
-            continue  # no call, string, macro or XOR: nothing a rule looks at
-        role = Role.GENERATED if name in _GENERATING_MACROS else fragment.role
-        items_first = name not in _ARGUMENT_MACROS and (tree.text or b"").startswith(b"{")
-        parsed, args = _parse_macro_body(parser, body, items_first=items_first)
-        child = _fragment(parsed, fragment.line_offset + tree.start_point.row, role)
-        fragments.append(child)
-        macro_args[node] = tuple(Site(a, child) for a in args)
-        _expand_macros(parser, child, fragments, macro_args, nesting=nesting + 1, budget=budget)
-
-
-def _parse_macro_body(parser: Parser, body: bytes, *, items_first: bool) -> tuple[Node, list[Node]]:
-    """Parse a macro body as call arguments, statements or items; return root and arguments.
-
-    The wrapper text never spans a line break, so rows map back to the file by an offset.
-    """
-    attempts: list[tuple[Node, bool]] = []
-    order = ("items", "args", "block") if items_first else ("args", "block", "items")
-    for mode in order:
-        if mode == "args":
-            root = parser.parse(b"fn __m(){__f(" + body + b");}").root_node
-        elif mode == "block":
-            root = parser.parse(b"fn __m(){" + body + b"\n}").root_node
-        else:
-            root = parser.parse(body).root_node
-        if not root.has_error:
-            return root, _wrapper_args(root) if mode == "args" else []
-        attempts.append((root, mode == "args"))
-        if len(attempts) == 2:
-            break
-    root, is_args = min(attempts, key=lambda a: _error_count(a[0]))
-    return root, _wrapper_args(root) if is_args else []
-
-
-def _wrapper_args(root: Node) -> list[Node]:
-    arguments = _find_first(root, "arguments")
-    return [c for c in arguments.named_children if not _is_comment(c)] if arguments else []
-
-
-def _find_first(root: Node, node_type: str) -> Node | None:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == node_type:
-            return node
-        stack.extend(reversed(node.children))
-    return None
-
-
-def _error_count(root: Node) -> int:
-    return sum(len(nodes) for nodes in QueryCursor(_ERRORS).captures(root).values())
