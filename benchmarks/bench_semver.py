@@ -72,8 +72,10 @@ def _timed(action: Callable[[], int], repeat: int = 3) -> tuple[int, float]:
 
 def _parse_all(parse: Callable[[str], object], texts: list[str]) -> int:
     for text in texts:
-        with contextlib.suppress(ValueError):
+        try:  # costs nothing until it raises (a contextlib.suppress per call would)
             parse(text)
+        except ValueError:
+            continue
     return len(texts)
 
 
