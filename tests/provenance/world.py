@@ -31,7 +31,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REWRITE_FROM", "SCENARIOS", "World", "build_world", "git", "rewrite_crate"]
+__all__ = [
+    "REWRITE_FROM",
+    "SCENARIOS",
+    "Cargo",
+    "World",
+    "build_world",
+    "git",
+    "init_bare",
+    "member_manifest",
+    "moved_remote",
+    "rewrite_crate",
+    "write_file",
+]
 
 REWRITE_FROM = "https://git.example.test/"
 """The URL prefix every test manifest uses for its repository."""
@@ -105,19 +117,21 @@ class World:
         return REWRITE_FROM, f"file://{self.remote}/"
 
 
-def _write(path: Path, text: str) -> None:
+def write_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 
-def _member(name: str, version: str, extra: str = "") -> str:
+def member_manifest(name: str, version: str, extra: str = "") -> str:
     return (
         f'[package]\nname = "{name}"\nversion = "{version}"\nedition = "2021"\n'
         f'description = "{name}"\nlicense = "MIT"\n{extra}'
     )
 
 
-class _Cargo:
+class Cargo:
+    """``cargo`` with its own home, offline."""
+
     def __init__(self, home: Path, out: Path) -> None:
         self.home = home
         self.out = out
@@ -175,12 +189,12 @@ def build_world(root: Path) -> World:
     """Build the repositories and package every scenario (takes a few seconds)."""
     remote = root / "remote"
     work = root / "work"
-    cargo = _Cargo(root / "cargo-home", root / "crates")
+    cargo = Cargo(root / "cargo-home", root / "crates")
     for path in (remote, work, root / "outside"):
         path.mkdir(parents=True)
-    third = _init_bare(remote / "third")
+    third = init_bare(remote / "third")
     _seed(work / "third", third, {"src/third.rs": "pub fn third() -> u32 { 3 }\n"})
-    ws_remote = _init_bare(remote / "ws")
+    ws_remote = init_bare(remote / "ws")
     ws = work / "ws"
     git(work, "clone", "-q", str(ws_remote), str(ws))
     _write_workspace(ws, root / "outside")
@@ -206,7 +220,7 @@ def build_world(root: Path) -> World:
     return World(root=root, remote=remote, crates=crates, ws_commit=ws_commit)
 
 
-def _behind_gits_back(ws: Path, cargo: _Cargo) -> dict[str, Path]:
+def _behind_gits_back(ws: Path, cargo: Cargo) -> dict[str, Path]:
     """Work-tree changes git does not report (assume-unchanged) or cargo records as dirty."""
     crates: dict[str, Path] = {}
     lib = ws / "crates/core/src/lib.rs"
@@ -254,7 +268,7 @@ def _edited_after_packaging(root: Path, crates: dict[str, Path]) -> dict[str, Pa
     }
 
 
-def _other_checkouts(work: Path, ws_remote: Path, cargo: _Cargo) -> dict[str, Path]:
+def _other_checkouts(work: Path, ws_remote: Path, cargo: Cargo) -> dict[str, Path]:
     crates: dict[str, Path] = {}
     # a checkout without symlink support (what Windows produces): README.md holds the link text
     nosym = work / "nosym"
@@ -275,19 +289,25 @@ def _other_checkouts(work: Path, ws_remote: Path, cargo: _Cargo) -> dict[str, Pa
     return crates
 
 
-def _standalone(root: Path, cargo: _Cargo) -> dict[str, Path]:
+def _standalone(root: Path, cargo: Cargo) -> dict[str, Path]:
     crates: dict[str, Path] = {}
     # packaged outside any git work tree: no .cargo_vcs_info.json
     loose = root / "outside/loose"
-    _write(loose / "Cargo.toml", _member("loose", "0.5.0", f'repository = "{REWRITE_FROM}ws"\n'))
-    _write(loose / "src/lib.rs", "pub fn loose() {}\n")
+    write_file(
+        loose / "Cargo.toml",
+        member_manifest("loose", "0.5.0", f'repository = "{REWRITE_FROM}ws"\n'),
+    )
+    write_file(loose / "src/lib.rs", "pub fn loose() {}\n")
     crates["loose"] = cargo.package(loose, "loose")
     # a binary with its Cargo.lock committed next to its manifest
-    tool_remote = _init_bare(root / "remote/tool")
+    tool_remote = init_bare(root / "remote/tool")
     tool = root / "work/tool"
     git(tool.parent, "clone", "-q", str(tool_remote), str(tool))
-    _write(tool / "Cargo.toml", _member("tool", "1.0.0", f'repository = "{REWRITE_FROM}tool"\n'))
-    _write(tool / "src/main.rs", "fn main() {}\n")
+    write_file(
+        tool / "Cargo.toml",
+        member_manifest("tool", "1.0.0", f'repository = "{REWRITE_FROM}tool"\n'),
+    )
+    write_file(tool / "src/main.rs", "fn main() {}\n")
     cargo.run(tool, "generate-lockfile", "--offline")
     git(tool, "add", "-A")
     git(tool, "commit", "-q", "-m", "tool")
@@ -308,7 +328,7 @@ def _without_path_in_vcs(files: dict[str, bytes]) -> dict[str, bytes]:
     return {**files, ".cargo_vcs_info.json": json.dumps(info, indent=2).encode()}
 
 
-def _init_bare(path: Path) -> Path:
+def init_bare(path: Path) -> Path:
     git(path.parent, "init", "-q", "--bare", "-b", "main", str(path))
     git(path, "config", "uploadpack.allowFilter", "true")
     git(path, "config", "uploadpack.allowAnySHA1InWant", "true")
@@ -318,7 +338,7 @@ def _init_bare(path: Path) -> Path:
 def _seed(work: Path, remote: Path, files: dict[str, str]) -> None:
     git(work.parent, "clone", "-q", str(remote), str(work))
     for path, text in files.items():
-        _write(work / path, text)
+        write_file(work / path, text)
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "seed")
     git(work, "push", "-q", "origin", "HEAD:main")
@@ -326,46 +346,48 @@ def _seed(work: Path, remote: Path, files: dict[str, str]) -> None:
 
 def _write_workspace(ws: Path, outside: Path) -> None:
     repo = f'repository = "{REWRITE_FROM}ws"\n'
-    _write(
+    write_file(
         ws / "Cargo.toml",
         '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\n'
         f'readme = "README.md"\nrepository = "{REWRITE_FROM}ws"\n',
     )
-    _write(ws / "README.md", "# The workspace\n\nShared readme.\n")
-    _write(ws / "LICENSE", "MIT License\n\nCopyright (c) the authors\n")
-    _write(
+    write_file(ws / "README.md", "# The workspace\n\nShared readme.\n")
+    write_file(ws / "LICENSE", "MIT License\n\nCopyright (c) the authors\n")
+    write_file(
         ws / "crates/core/Cargo.toml",
-        _member(
+        member_manifest(
             "core",
             "0.1.0",
             "readme.workspace = true\nrepository.workspace = true\n"
             'license-file = "../../LICENSE"\nexclude = ["notes.txt"]\n',
         ),
     )
-    _write(ws / "crates/core/src/lib.rs", "//! core\npub fn answer() -> u32 {\n    42\n}\n")
-    _write(ws / "crates/core/notes.txt", "kept in the repository only\n")
-    _write(
+    write_file(ws / "crates/core/src/lib.rs", "//! core\npub fn answer() -> u32 {\n    42\n}\n")
+    write_file(ws / "crates/core/notes.txt", "kept in the repository only\n")
+    write_file(
         ws / "crates/cli/Cargo.toml",
-        _member(
+        member_manifest(
             "cli",
             "0.2.0",
             repo + '\n[dependencies]\ncore = { path = "../core", version = "0.1.0" }\n',
         ),
     )
-    _write(ws / "crates/cli/src/main.rs", 'fn main() {\n    println!("{}", core::answer());\n}\n')
-    (ws / "crates/cli/README.md").symlink_to("../../README.md")
-    _write(ws / "crates/vend/Cargo.toml", _member("vend", "0.3.0", repo))
-    _write(ws / "crates/vend/src/lib.rs", '#[path = "../third/src/third.rs"]\npub mod third;\n')
-    _write(ws / "crates/escape/Cargo.toml", _member("escape", "0.4.0", repo))
-    _write(ws / "crates/escape/src/lib.rs", "mod extra;\n")
-    _write(outside / "extra.rs", "pub fn from_outside_the_repository() {}\n")
-    (ws / "crates/escape/src/extra.rs").symlink_to(outside / "extra.rs")
-    _write(ws / "crates/norepo/Cargo.toml", _member("norepo", "0.6.0"))
-    _write(ws / "crates/norepo/src/lib.rs", "pub fn norepo() {}\n")
-    _write(
-        ws / "crates/private/Cargo.toml",
-        _member("private", "0.7.0", 'repository = "https://git.invalid/private/repo"\n'),
+    write_file(
+        ws / "crates/cli/src/main.rs", 'fn main() {\n    println!("{}", core::answer());\n}\n'
     )
-    _write(ws / "crates/private/src/lib.rs", "pub fn private() {}\n")
-    _write(ws / "crates/plain/Cargo.toml", _member("plain", "0.8.0", repo))
-    _write(ws / "crates/plain/src/lib.rs", "pub fn plain() {}\n")
+    (ws / "crates/cli/README.md").symlink_to("../../README.md")
+    write_file(ws / "crates/vend/Cargo.toml", member_manifest("vend", "0.3.0", repo))
+    write_file(ws / "crates/vend/src/lib.rs", '#[path = "../third/src/third.rs"]\npub mod third;\n')
+    write_file(ws / "crates/escape/Cargo.toml", member_manifest("escape", "0.4.0", repo))
+    write_file(ws / "crates/escape/src/lib.rs", "mod extra;\n")
+    write_file(outside / "extra.rs", "pub fn from_outside_the_repository() {}\n")
+    (ws / "crates/escape/src/extra.rs").symlink_to(outside / "extra.rs")
+    write_file(ws / "crates/norepo/Cargo.toml", member_manifest("norepo", "0.6.0"))
+    write_file(ws / "crates/norepo/src/lib.rs", "pub fn norepo() {}\n")
+    write_file(
+        ws / "crates/private/Cargo.toml",
+        member_manifest("private", "0.7.0", 'repository = "https://git.invalid/private/repo"\n'),
+    )
+    write_file(ws / "crates/private/src/lib.rs", "pub fn private() {}\n")
+    write_file(ws / "crates/plain/Cargo.toml", member_manifest("plain", "0.8.0", repo))
+    write_file(ws / "crates/plain/src/lib.rs", "pub fn plain() {}\n")

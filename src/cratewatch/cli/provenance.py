@@ -257,3 +257,13 @@ def _emit(
         output.write_text(text, encoding="utf-8")
     except OSError as e:
         raise CratewatchError(f"{output}: cannot write the report: {e.strerror or e}") from e
+
+
+def _register() -> None:
+    from cratewatch.cli.provenance_batch import batch, site  # noqa: PLC0415
+
+    provenance.add_command(batch)
+    provenance.add_command(site)
+
+
+_register()
