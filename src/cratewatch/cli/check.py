@@ -37,7 +37,7 @@ from cratewatch.cli.check_inputs import (
 from cratewatch.cli.dbopts import echo_warnings, output_console
 from cratewatch.errors import CratewatchError
 from cratewatch.policy.config import TEMPLATE
-from cratewatch.policy.diagnostics import CODES, Check, Severity
+from cratewatch.policy.diagnostics import CODES, Check, LintLevel, Severity
 from cratewatch.policy.graph_metadata import MetadataOptions
 from cratewatch.policy.license_gather import Licensed, gather_license
 from cratewatch.policy.licenses import checked_crates
@@ -335,7 +335,8 @@ def run(
         dbs = load_databases(
             databases, config, cache_dir=cache_dir, fetch=not (no_fetch or offline)
         )
-        if not config.advisories.disable_yank_checking:
+        checking = config.advisories.yanked is not LintLevel.ALLOW
+        if checking and not config.advisories.disable_yank_checking:
             yanked = yank_lookup(graph, index=index, offline=offline or frozen)
     echo_warnings(tuple(warnings))
     report = run_checks(graph, config, checks, databases=dbs, yanked=yanked)

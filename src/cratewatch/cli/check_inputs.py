@@ -9,11 +9,9 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cratewatch.advisories.database import AdvisoryDatabase, load_database
 from cratewatch.audit.engine import CRATES_IO, registry_key
-from cratewatch.audit.model import AuditedPackage, YankedChecked
-from cratewatch.audit.yanked import check_yanked
 from cratewatch.cli.dbopts import default_cache_dir, default_db
 from cratewatch.errors import CratewatchError, SourceError
 from cratewatch.policy.advisories import YankFailed, YankLookup, YankStatus
@@ -27,9 +25,10 @@ from cratewatch.policy.graph_metadata import (
     load_metadata,
     run_cargo_metadata,
 )
-from cratewatch.registry.crates import CrateFetcher
-from cratewatch.registry.index import CRATES_IO_SPARSE
 from cratewatch.resolver.platform import InvalidPlatform, Target
+
+if TYPE_CHECKING:
+    from cratewatch.advisories.database import AdvisoryDatabase
 
 __all__ = [
     "GraphInputs",
@@ -111,6 +110,8 @@ def build_graph(inputs: GraphInputs, config: PolicyConfig) -> tuple[CrateGraph, 
         no_default_features=options.no_default_features,
     )
     if inputs.download and not options.offline:
+        from cratewatch.registry.crates import CrateFetcher  # noqa: PLC0415 - httpx is slow to import
+
         with CrateFetcher(cache) as fetcher:
             locator = SourceLocator(
                 vendor_dirs=vendors,
@@ -187,6 +188,8 @@ def load_databases(
 ) -> list[AdvisoryDatabase]:
     """The databases named on the command line, else the config's ``db-urls``, else the
     default database."""
+    from cratewatch.advisories.database import load_database  # noqa: PLC0415 - only for advisories
+
     chosen = list(sources) or [url.value for url in config.advisories.db_urls] or [default_db()]
     cache = cache_dir or default_cache_dir()
     return [load_database(source, cache_dir=cache, fetch=fetch) for source in dict.fromkeys(chosen)]
@@ -194,6 +197,10 @@ def load_databases(
 
 def yank_lookup(graph: CrateGraph, *, index: str | None, offline: bool) -> YankLookup:
     """A lookup answering from one query of the index for every crates.io crate."""
+    from cratewatch.audit.model import AuditedPackage, YankedChecked  # noqa: PLC0415
+    from cratewatch.audit.yanked import check_yanked  # noqa: PLC0415 - httpx is slow to import
+    from cratewatch.registry.index import CRATES_IO_SPARSE  # noqa: PLC0415
+
     packages = [
         AuditedPackage(
             name=k.name,

@@ -23,13 +23,16 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cratewatch.archive import UnsafeArchive, extract_crate
 from cratewatch.errors import RegistryError
 from cratewatch.lockfile import Package
 from cratewatch.manifest import InvalidManifest, load_manifest
-from cratewatch.registry.crates import CrateFetcher
 from cratewatch.semver import Version
+
+if TYPE_CHECKING:
+    from cratewatch.registry.crates import CrateFetcher
 
 __all__ = ["SourceFound", "SourceLocator", "SourceNotFound", "SourceResult"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from cratewatch._toml import Fields, dotted
 from cratewatch.errors import ParseError, SourceError
-from cratewatch.lockfile import Lockfile, load_lockfile
+from cratewatch.lockfile import MAX_LOCKFILE_BYTES, Lockfile
 from cratewatch.policy.graph import (
     CrateGraph,
     DeclaredDependency,
@@ -170,15 +170,26 @@ class _Builder:
     def __init__(self, doc: Mapping[str, Any], name: str, lockfile: Lockfile | None) -> None:
         self.doc = doc
         self.f = Fields(name, InvalidMetadata)
-        self.lockfile = lockfile
+        self.lock_path: str | None = None
+        self.lock_entries: dict[tuple[str, str, str | None], tuple[int, str | None]] = {}
+        if lockfile is not None:
+            self.lock_path = lockfile.path
+            for package in lockfile.packages:
+                source = None if package.source is None else package.source.to_url()
+                self.lock_entries[(package.name, str(package.version), source)] = (
+                    package.line,
+                    package.checksum,
+                )
         self.ids: dict[str, int] = {}
 
     def build(self) -> CrateGraph:
         f = self.f
-        if self.lockfile is None:
-            root = self.doc.get("workspace_root")
-            if isinstance(root, str) and (Path(root) / "Cargo.lock").is_file():
-                self.lockfile = load_lockfile(Path(root) / "Cargo.lock")
+        root = self.doc.get("workspace_root")
+        if self.lock_path is None and isinstance(root, str):
+            path = Path(root) / "Cargo.lock"
+            if path.is_file():
+                self.lock_path = str(path)
+                self.lock_entries = scan_lock_entries(path)
         members = set(f.strings(self.doc, "workspace_members", ""))
         resolve = f.table(self.doc, "resolve", "")
         if resolve is None:
@@ -203,8 +214,7 @@ class _Builder:
                 f.fail(dotted(where, "id"), f"{package_id!r} is not in packages")
             edges.extend(self._edges(self.ids[package_id], node, where))
         roots = [self.ids[m] for m in members if m in self.ids]
-        lock = None if self.lockfile is None else self.lockfile.path
-        return CrateGraph(krates=krates, edges=edges, roots=roots, lockfile=lock)
+        return CrateGraph(krates=krates, edges=edges, roots=roots, lockfile=self.lock_path)
 
     def _krate(
         self, table: dict[str, Any], where: str, member: bool, features: Sequence[str]
@@ -321,15 +331,53 @@ class _Builder:
     def _lock_entry(
         self, name: str, version: Version, source: SourceId | None
     ) -> tuple[int | None, str | None]:
-        if self.lockfile is None:
-            return None, None
-        for package in self.lockfile.find(name, version):
-            theirs = package.source
-            if (theirs is None) == (source is None) and (
-                theirs is None or source is None or theirs.same_source(source)
-            ):
-                return package.line, package.checksum
-        return None, None
+        found = self.lock_entries.get(
+            (name, str(version), None if source is None else source.to_url())
+        )
+        return (None, None) if found is None else found
+
+
+def scan_lock_entries(path: Path) -> dict[tuple[str, str, str | None], tuple[int, str | None]]:
+    """``(name, version, source)`` -> ``(line, checksum)`` of each ``[[package]]`` of a
+    Cargo.lock, from a scan of its lines (cargo writes them one key per line; a file that is
+    not readable or not in that shape simply gives fewer entries)."""
+    try:
+        with path.open("rb") as stream:
+            text = stream.read(MAX_LOCKFILE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return {}
+    found: dict[tuple[str, str, str | None], tuple[int, str | None]] = {}
+    entry: dict[str, str] | None = None
+    line_no = 0
+
+    def flush() -> None:
+        if entry is not None and "name" in entry and "version" in entry:
+            source = entry.get("source")
+            key = (entry["name"], entry["version"], _canonical_source(source))
+            found.setdefault(key, (line_no, entry.get("checksum")))
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("["):
+            flush()
+            entry, line_no = ({}, number) if line.strip() == "[[package]]" else (None, 0)
+            continue
+        if entry is None or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            entry[key.strip()] = value[1:-1]
+    flush()
+    return found
+
+
+def _canonical_source(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return SourceId.parse(text).to_url()
+    except InvalidSourceId:
+        return text
 
 
 def _version(f: Fields, text: str, where: str) -> Version:

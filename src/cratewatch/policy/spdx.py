@@ -139,8 +139,10 @@ def _licensing() -> license_expression.Licensing:
     return license_expression.get_spdx_licensing()
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_expression(text: str, *, lenient: bool = True) -> Expression:
-    """Parse *text*, strictly, or leniently when that fails and *lenient* is set."""
+    """Parse *text*, strictly, or leniently when that fails and *lenient* is set (results are
+    cached: a graph repeats the same few expressions)."""
     if not text.strip():
         raise InvalidExpression(text, "empty expression", 0, len(text))
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 
 from cratewatch.policy.diagnostics import Diagnostic, Label, Severity
@@ -38,14 +38,13 @@ def render_human(
     """The report; diagnostics below *minimum* (by default notes and helps) are left out."""
     floor = _ORDER.index(minimum)
     sources = _Sources()
-    parts: list[RenderableType] = []
-    for diag in report.diagnostics:
-        if _ORDER.index(diag.severity) > floor:
-            continue
-        parts.append(_diagnostic(report, diag, sources, inclusion=inclusion))
-        parts.append(Text(""))
+    parts = [
+        _diagnostic(report, diag, sources, inclusion=inclusion)
+        for diag in report.diagnostics
+        if _ORDER.index(diag.severity) <= floor
+    ]
     parts.append(summary_line(report))
-    return Group(*parts)
+    return Text("\n\n").join(parts)
 
 
 def summary_line(report: CheckReport) -> Text:
@@ -62,7 +61,7 @@ def summary_line(report: CheckReport) -> Text:
 
 def _diagnostic(
     report: CheckReport, diag: Diagnostic, sources: _Sources, *, inclusion: bool
-) -> RenderableType:
+) -> Text:
     style = _STYLES[diag.severity]
     lines: list[Text] = [
         Text.assemble((f"{diag.severity.value}[{diag.code}]", style), ": ", (diag.message, "bold"))
@@ -87,7 +86,7 @@ def _diagnostic(
                 tree = report.graph.inclusion_tree(i)
                 lines.append(Text.assemble((f"{gutter}= ", "bold blue"), tree[0]))
                 lines.extend(Text(f"{gutter}  {line}", "dim") for line in tree[1:])
-    return Group(*lines)
+    return Text("\n").join(lines)
 
 
 def _snippet(file: str, labels: list[Label], sources: _Sources, style: str) -> Iterable[Text]:
