@@ -35,6 +35,7 @@ from cratewatch.ecosystem.executor import DaskExecutor, Executor, LocalExecutor
 from cratewatch.ecosystem.job import DatasetSummary, build_dataset
 from cratewatch.ecosystem.job import Progress as JobProgress
 from cratewatch.ecosystem.popularity import Popularity, load_popularity
+from cratewatch.ecosystem.stats import DEFAULT_BINS, DEFAULT_MIN_DOWNLOADS, Options
 from cratewatch.errors import CratewatchError, RegistryError
 from cratewatch.registry.index import open_index
 
@@ -360,3 +361,86 @@ def _print_table(result: QueryResult) -> None:
         table.add_row(*(_cell(v) for v in row))
     output_console().print(table)
     click.echo(f"{len(result.rows)} row(s)", err=True)
+
+
+def _bins(text: str) -> tuple[int, ...]:
+    try:
+        bins = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError as e:
+        raise click.BadParameter(f"{text!r}: expected integers separated by commas") from e
+    if not bins or bins[0] != 0 or list(bins) != sorted(set(bins)):
+        raise click.BadParameter(f"{text!r}: expected increasing lower bounds starting at 0")
+    return bins
+
+
+@ecosystem.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for report.md, report.html, summary.json and plots/ (PNG and SVG).",
+)
+@click.option(
+    "--min-downloads",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MIN_DOWNLOADS,
+    show_default=True,
+    help="Leave out rows with fewer downloads (the study's cut; only with download counts).",
+)
+@click.option(
+    "--bins",
+    default=",".join(str(b) for b in DEFAULT_BINS),
+    show_default=True,
+    help="Lower bounds of the popularity groups (downloads), increasing, starting at 0.",
+)
+@click.option(
+    "--downloads-column",
+    type=click.Choice(["crate_downloads", "downloads"]),
+    help=(
+        "Downloads used for the cut and the groups: the crate's total or the version's. "
+        "Default: crate totals for a latest-version dataset, else per version."
+    ),
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1, max=1000),
+    default=15,
+    show_default=True,
+    help="Rows in the 'reaching the most crates' tables.",
+)
+def report(
+    *,
+    data: Path,
+    out: Path,
+    min_downloads: int,
+    bins: str,
+    downloads_column: str | None,
+    top: int,
+) -> None:
+    """Write the analysis of a dataset (DATA.parquet) as Markdown and HTML with plots."""
+    from cratewatch.ecosystem.report import write_report  # noqa: PLC0415 (matplotlib)
+
+    options = Options(
+        min_downloads=min_downloads,
+        bins=_bins(bins),
+        downloads_column=downloads_column,
+        top=top,
+    )
+    written = write_report(data, out, options)
+    analysis = written.analysis
+    table = Table(title=f"{data}: {analysis.rows:,} rows analysed", show_edge=False)
+    for column in ("view", "total", "passed", "failed", "failed %"):
+        table.add_column(column, justify="left" if column == "view" else "right")
+    for view in analysis.views:
+        table.add_row(
+            view.view.label,
+            f"{view.total:,}",
+            f"{view.passed:,}",
+            f"{view.failed:,}",
+            f"{view.failed_pct:.3f}",
+        )
+    output_console().print(table)
+    for note in analysis.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {written.markdown}, {written.html} and {len(written.plots)} plot files")

@@ -192,9 +192,10 @@ def build_dataset(
     partitions = [crate_names[i : i + size] for i in range(0, len(crate_names), size)]
     matcher = AdvisoryMatcher(database.advisories, until=advisories_until)
     info = database.info
-    job = {
+    index_meta = {"source": index.source, "commit": getattr(index, "commit", None)}
+    job: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "index": {"source": index.source, "commit": getattr(index, "commit", None)},
+        "index": index_meta,
         "advisory_db": {"source": info.source, "commit": info.commit},
         "advisories_until": advisories_until.isoformat() if advisories_until else None,
         "all_versions": all_versions,
@@ -242,6 +243,7 @@ def build_dataset(
             close()
     metadata = {
         **job,
+        "index": {**index_meta, "commit_time": _commit_time(index)},
         "mode": "every version" if all_versions else "latest version of each crate",
         "advisory_db": {
             "source": info.source,
@@ -293,6 +295,21 @@ def read_metadata(path: Path) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise DatasetError(f"{path}: {METADATA_KEY.decode()}: expected a JSON object")
     return meta
+
+
+def _commit_time(index: Index) -> str | None:
+    """When the index commit being read was made (git indexes only)."""
+    commit = getattr(index, "commit", None)
+    if not isinstance(commit, str):
+        return None
+    import pygit2  # noqa: PLC0415 (only git indexes get here)
+
+    try:
+        found = pygit2.Repository(index.source).revparse_single(commit)
+        when = found.peel(pygit2.Commit).commit_time
+    except (KeyError, ValueError, pygit2.GitError):
+        return None
+    return _iso(datetime.datetime.fromtimestamp(when, datetime.UTC))
 
 
 def _partition_size(crates: int) -> int:
