@@ -9,7 +9,7 @@ Layout (every link relative, so the site works under any path prefix)::
                                   come from data/crates/NAME.json, fetched when the page opens
     data/crates.json              one small row per crate
     data/crates/NAME.json         every version's full result (the JSON of --format json)
-    assets/style.css, assets/site.js
+    assets/style.css, assets/site.js, assets/favicon.svg
 
 Pages carry a Content-Security-Policy allowing only the site's own script and styles; every
 value from the results is escaped (templates) or set as text (script). Rows whose name or
@@ -47,17 +47,17 @@ TREND_BUCKETS = 5
 
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,127}")
 _STATUS_ORDER = [s.value for s in Status]
-_COLORS = {
+_COLORS = {  # the badge colours of style.css (white text on each passes WCAG AA)
     "match": "#1a7f37",
-    "symlink-caveat": "#4ac26b",
+    "symlink-caveat": "#116329",
     "mismatch": "#cf222e",
-    "dirty": "#fa4549",
-    "revision-not-found": "#bf8700",
-    "no-vcs-info": "#8c959f",
-    "no-repository": "#6e7781",
-    "repository-unreachable": "#d4a72c",
+    "dirty": "#a40e26",
+    "revision-not-found": "#7d4e00",
+    "no-vcs-info": "#57606a",
+    "no-repository": "#424a53",
+    "repository-unreachable": "#6c4400",
     "submodule-missing": "#9a6700",
-    "not-found-in-repository": "#bc4c00",
+    "not-found-in-repository": "#953800",
     "error": "#8250df",
 }
 
@@ -287,7 +287,7 @@ def _environment() -> jinja2.Environment:
 
 def _write_assets(out_dir: Path) -> None:
     assets = resources.files("cratewatch.provenance").joinpath("site_static")
-    for name in ("style.css", "site.js"):
+    for name in ("style.css", "site.js", "favicon.svg"):
         _write(out_dir / "assets" / name, assets.joinpath(name).read_text(encoding="utf-8"))
 
 
