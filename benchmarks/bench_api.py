@@ -77,22 +77,42 @@ def start_server(db: str, cache_dir: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 async def drive(
-    url: str, names: list[str], *, clients: int, total: int, seconds: float
+    url: str,
+    names: list[str],
+    *,
+    clients: int,
+    total: int,
+    seconds: float,
+    rate: float | None = None,
 ) -> tuple[list[float], int, float]:
-    """Send up to *total* requests (for at most *seconds*) from *clients* tasks."""
+    """Send up to *total* requests (for at most *seconds*) from *clients* tasks.
+
+    Without *rate* each client sends its next request as soon as the previous answer is read
+    (closed loop: measures saturation). With *rate* (requests/s over all clients) each client
+    sends on a fixed schedule and latency counts from the scheduled time, so a slow answer
+    that delays the next request is not hidden (no coordinated omission).
+    """
     latencies: list[float] = []
     errors = 0
     counter = 0
-    deadline = time.perf_counter() + seconds
+    began = time.perf_counter()
+    deadline = began + seconds
+    period = clients / rate if rate else 0.0
 
     async def client(worker: int) -> None:
         nonlocal counter, errors
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        scheduled = began + worker * period / clients
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
             while counter < total and time.perf_counter() < deadline:
                 name = names[(counter + worker) % len(names)]
                 counter += 1
-                start = time.perf_counter()
+                if rate:
+                    await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+                    start = scheduled
+                    scheduled += period
+                else:
+                    start = time.perf_counter()
                 try:
                     response = await http.get(f"/api/v1/crates/{name}/advisories")
                     await response.aread()
@@ -102,7 +122,6 @@ async def drive(
                 latencies.append(time.perf_counter() - start)
                 errors += not ok
 
-    began = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     return latencies, errors, time.perf_counter() - began
 
@@ -122,13 +141,26 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank]
 
 
+def report(title: str, latencies: list[float], errors: int, elapsed: float) -> None:
+    """Print throughput and latency percentiles of one phase."""
+    ms = sorted(v * 1000 for v in latencies)
+    print(f"{title}: {len(ms)} requests in {elapsed:.2f} s, errors: {errors}")
+    print(f"  throughput: {len(ms) / elapsed:.0f} requests/s")
+    print(
+        f"  latency ms: p50 {percentile(ms, 50):.2f}  p95 {percentile(ms, 95):.2f}  "
+        f"p99 {percentile(ms, 99):.2f}  max {ms[-1]:.2f}  mean {statistics.fmean(ms):.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=str(DEFAULT_DB), help="advisory database source")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--warmup", type=int, default=1_000)
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--requests", type=int, default=20_000, help="closed-loop request cap")
+    parser.add_argument("--seconds", type=float, default=30.0, help="closed-loop time cap")
+    parser.add_argument("--warmup", type=int, default=1_000, help="requests before measuring")
+    parser.add_argument("--rate", type=float, default=100.0, help="paced phase: requests/s")
+    parser.add_argument("--paced-seconds", type=float, default=15.0, help="paced phase length")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         started = time.perf_counter()
@@ -139,32 +171,37 @@ def main() -> None:
             asyncio.run(drive(url, names, clients=args.clients, total=args.warmup, seconds=10))
             cpu_before = server_cpu_seconds(proc.pid)
             client_before = time.process_time()
-            latencies, errors, elapsed = asyncio.run(
+            closed = asyncio.run(
                 drive(url, names, clients=args.clients, total=args.requests, seconds=args.seconds)
             )
             cpu = server_cpu_seconds(proc.pid) - cpu_before
             client_cpu = time.process_time() - client_before
+            load = os.getloadavg()[0]
+            paced = asyncio.run(
+                drive(
+                    url,
+                    names,
+                    clients=args.clients,
+                    total=10**9,
+                    seconds=args.paced_seconds,
+                    rate=args.rate,
+                )
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    latencies.sort()
-    ms = [v * 1000 for v in latencies]
     print(
         f"GET /api/v1/crates/{{name}}/advisories over {len(names)} crates, "
-        f"{args.clients} concurrent clients, {os.cpu_count()} CPUs"
+        f"{args.clients} concurrent clients (httpx), {os.cpu_count()} CPUs, "
+        f"load average {load:.2f} (other processes share the CPUs)"
     )
-    print(f"requests: {len(ms)} in {elapsed:.2f} s, errors: {errors}")
-    print(f"throughput: {len(ms) / elapsed:.0f} requests/s")
+    report("saturation (closed loop)", *closed)
     if cpu:
         print(
-            f"CPU per request: server {cpu / len(ms) * 1000:.3f} ms, "
-            f"client {client_cpu / len(ms) * 1000:.3f} ms"
+            f"  CPU per request: server {cpu / len(closed[0]) * 1000:.3f} ms, "
+            f"client {client_cpu / len(closed[0]) * 1000:.3f} ms"
         )
-    print(f"load average during the run: {os.getloadavg()[0]:.2f}")
-    print(
-        f"latency ms: p50 {percentile(ms, 50):.2f}  p95 {percentile(ms, 95):.2f}  "
-        f"p99 {percentile(ms, 99):.2f}  max {ms[-1]:.2f}  mean {statistics.fmean(ms):.2f}"
-    )
+    report(f"paced at {args.rate:g} requests/s", *paced)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def test_search_crate_security_version(
             page.locator(f"article[id='{card_id}'] .badge.affects").inner_text() == "Affects 0.6.9"
         )
     assert page.locator(".badge.not-affected").count() == len(listed) - len(summary.affecting)
-    page.get_by_text("How is the highest severity computed?").click()
+    page.get_by_text("What is listed, and how is the highest severity computed?").click()
     assert page.get_by_text("CVSS v3.0, v3.1 or v4.0").is_visible()
     page.screenshot(path=str(screenshots / "security-desktop.png"), full_page=True)
 

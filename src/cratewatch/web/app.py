@@ -29,6 +29,7 @@ from cratewatch.errors import CratewatchError
 from cratewatch.registry.index import Index
 from cratewatch.web import api, pages
 from cratewatch.web.crates import CrateResolver
+from cratewatch.web.fastpath import CrateAdvisoriesFastPath
 from cratewatch.web.links import ServerLinks
 from cratewatch.web.reload import DatabaseReloader
 from cratewatch.web.responses import (
@@ -106,7 +107,9 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.web = WebContext(reloader=reloader, crates=CrateResolver(index), max_age=max_age)
+    context = WebContext(reloader=reloader, crates=CrateResolver(index), max_age=max_age)
+    app.state.web = context
+    app.add_middleware(CrateAdvisoriesFastPath, context=context)
 
     @app.exception_handler(HttpProblem)
     async def on_problem(request: Request, exc: HttpProblem) -> Response:

@@ -29,10 +29,12 @@ __all__ = [
     "JSON_MEDIA_TYPE",
     "HttpProblem",
     "WebContext",
+    "cache_headers",
     "cached",
     "db_stamp",
     "error_body",
     "etag_for",
+    "if_none_match",
     "is_api_path",
     "web_context",
 ]
@@ -102,12 +104,20 @@ def db_stamp(snapshot: Snapshot) -> DbStamp:
     return DbStamp(commit=info.commit, date=info.last_commit_time)
 
 
-def etag_for(request: Request, snapshot: Snapshot, crates: CrateResolver) -> str:
-    """A strong ETag for this request's answer under this database and index state."""
-    key = "\0".join(
-        (__version__, snapshot.token, crates.token, request.url.path, request.url.query)
-    )
+def etag_for(path: str, query: str, snapshot: Snapshot, crates: CrateResolver) -> str:
+    """A strong ETag for the answer to *path*?*query* under this database and index state."""
+    key = "\0".join((__version__, snapshot.token, crates.token, path, query))
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def cache_headers(etag: str, max_age: int) -> dict[str, str]:
+    """``ETag`` and ``Cache-Control`` of a cacheable answer."""
+    return {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+
+
+def if_none_match(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header value matches *etag* (weak comparison)."""
+    return _matches(header, etag)
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -137,8 +147,8 @@ def cached(
     if status != 200:
         common = {"Cache-Control": "no-cache"}
     else:
-        etag = etag_for(request, snapshot, context.crates)
-        common = {"ETag": etag, "Cache-Control": f"public, max-age={context.max_age}"}
+        etag = etag_for(request.url.path, request.url.query, snapshot, context.crates)
+        common = cache_headers(etag, context.max_age)
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=common)
     return Response(
