@@ -1,7 +1,7 @@
 """deny.toml: the model (:mod:`.model`), the reader (:mod:`.parse`), key positions
 (:mod:`.spans`) and the ``check init`` template (:mod:`.template`).
 
->>> cfg = parse_config('[licenses]\nallow = ["MIT"]\n')
+>>> cfg = parse_config('[licenses]\\nallow = ["MIT"]\\n')
 >>> [a.value for a in cfg.licenses.allow], cfg.licenses.allow[0].at.line
 (['MIT'], 2)
 """
