@@ -245,3 +245,16 @@ def test_fix_plan_on_the_2020_index_names_the_blockers(
     }
     # The 2020 snapshot predates the regex 1.5.5 fix of RUSTSEC-2022-0013.
     assert steps["regex"]["status"] == "no-fix"
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo on PATH")
+def test_generate_lockfile_runs_cargo_first(
+    db_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lib.rs").write_text("")
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "solo"\nversion = "0.1.0"\n')
+    code, report = audit_json([str(tmp_path), *db_args, "--generate-lockfile"], capsys)
+    assert code == EXIT_OK
+    assert (tmp_path / "Cargo.lock").is_file()
+    assert report["lockfile"] == {"path": str(tmp_path / "Cargo.lock"), "package_count": 1}
