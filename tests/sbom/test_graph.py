@@ -14,8 +14,8 @@ from cratewatch.sbom.graph import (
     graph_from_crates,
     graph_from_lockfile,
     package_purl,
-    spdx_expression,
 )
+from cratewatch.sbom.licenses import spdx_expression
 from cratewatch.sbom.model import ComponentGraph, EdgeKind, GraphMethod, Usage
 from cratewatch.semver import Version
 from cratewatch.source_id import SourceId

@@ -250,6 +250,11 @@ def _component(
         properties.append(Property(name="cratewatch:source", value=component.source.to_url()))
     if component.workspace_member:
         properties.append(Property(name="cratewatch:workspace-member", value="true"))
+    if component.license.concluded:
+        # a BOM may hold one licence expression: the declared one; the concluded one goes here
+        properties.append(
+            Property(name="cratewatch:concluded-license", value=component.license.concluded)
+        )
     cdx = CdxComponent(
         name=component.name,
         version=component.version,

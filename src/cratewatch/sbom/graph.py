@@ -26,14 +26,12 @@ the workspace's own manifests, and for dependencies whatever unpacked copy a
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from license_expression import Licensing, get_spdx_licensing
 from packageurl import PackageURL
 
 from cratewatch.errors import CratewatchError
@@ -47,6 +45,7 @@ from cratewatch.manifest import (
 )
 from cratewatch.policy.crate_sources import SourceFound, SourceLocator
 from cratewatch.policy.graph import CrateGraph, DepKind, Krate, ManifestFound
+from cratewatch.sbom.licenses import conclude_license, spdx_expression
 from cratewatch.sbom.model import (
     Component,
     ComponentGraph,
@@ -67,8 +66,6 @@ __all__ = [
     "graph_from_lockfile",
     "input_digest",
     "package_purl",
-    "spdx_expression",
-    "spdx_licensing",
 ]
 
 _KIND_OF = {
@@ -108,29 +105,6 @@ def component_ref(name: str, version: str, source: SourceId | None) -> str:
     return package_purl(name, version, source)
 
 
-@functools.cache
-def spdx_licensing() -> Licensing:
-    """The SPDX licence index of ``license-expression`` (loaded once)."""
-    return get_spdx_licensing()
-
-
-def spdx_expression(raw: str | None) -> str | None:
-    """The manifest ``license`` field as a normalised SPDX expression, ``None`` when it is not
-    one (cargo's deprecated ``/`` separator reads as ``OR``).
-
-    >>> spdx_expression("MIT/Apache-2.0"), spdx_expression("Apache-2.0 WITH LLVM-exception")
-    ('MIT OR Apache-2.0', 'Apache-2.0 WITH LLVM-exception')
-    >>> spdx_expression("Proprietary") is None
-    True
-    """
-    if raw is None or not raw.strip() or len(raw) > 1000:
-        return None
-    info = spdx_licensing().validate(raw.replace("/", " OR "), strict=True)
-    if info.errors or info.normalized_expression is None:
-        return None
-    return str(info.normalized_expression)
-
-
 def input_digest(lockfile: bytes, options: Mapping[str, object]) -> str:
     """SHA-256 over the Cargo.lock bytes and the options that shape the graph."""
     digest = hashlib.sha256(lockfile)
@@ -153,16 +127,24 @@ class MetadataLookup:
     """Finds the manifest metadata of packages (see the module docstring).
 
     *workspace_root* is the directory of the workspace's root Cargo.toml (its members' manifests
-    are read with workspace inheritance resolved); *locator* finds dependencies' sources.
+    are read with workspace inheritance resolved); *locator* finds dependencies' sources; with
+    *detect_licenses* a package whose sources are found gets a concluded licence from its
+    licence files (:mod:`.licenses`).
     """
 
     def __init__(
-        self, *, workspace_root: Path | None = None, locator: SourceLocator | None = None
+        self,
+        *,
+        workspace_root: Path | None = None,
+        locator: SourceLocator | None = None,
+        detect_licenses: bool = True,
     ) -> None:
         self.workspace_root = workspace_root
         """The workspace root directory, when known."""
         self.locator = locator
         """Finds unpacked dependency sources; ``None``: dependencies get no metadata."""
+        self.detect_licenses = detect_licenses
+        """Whether to conclude licences from the packages' licence files."""
         self._root_manifest: Manifest | None = None
         self._local: dict[tuple[str, str], Path] | None = None
 
@@ -226,10 +208,17 @@ class MetadataLookup:
         if meta is None:
             return _Meta(license=LicenseInfo(), origin=f"{path}: no [package]")
         raw = _text(meta.license)
+        expression = spdx_expression(raw)
+        license_file = _text(meta.license_file)
         authors = meta.authors if isinstance(meta.authors, tuple) else ()
+        concluded = (
+            conclude_license(path.parent, declared=expression, license_file=license_file)
+            if self.detect_licenses
+            else None
+        )
         return _Meta(
             license=LicenseInfo(
-                expression=spdx_expression(raw), raw=raw, license_file=_text(meta.license_file)
+                expression=expression, raw=raw, license_file=license_file, concluded=concluded
             ),
             authors=tuple(a for a in authors if a.strip()),
             description=_text(meta.description),

@@ -38,7 +38,7 @@ from spdx_tools.spdx.writer.tagvalue import tagvalue_writer
 
 from cratewatch import __version__
 from cratewatch.sbom.cyclonedx import DocumentSettings, split_author
-from cratewatch.sbom.graph import spdx_licensing
+from cratewatch.sbom.licenses import spdx_licensing
 from cratewatch.sbom.model import Component, ComponentGraph, EdgeKind, Usage
 from cratewatch.sbom.vex import VexStatement
 
