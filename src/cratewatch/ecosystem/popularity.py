@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from cratewatch.errors import ParseError, SourceError
 
@@ -307,18 +307,36 @@ def _read_versions(
         )
 
 
+class _Unseekable(io.RawIOBase):
+    """A forward-only view of a stream (tar members of a streamed archive cannot seek)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 class _CsvTable:
     """A CSV file with a header: :attr:`fields`, then ``(line, row)`` pairs when iterated."""
 
     def __init__(self, stream: IO[bytes], where: str, *, required: tuple[str, ...]) -> None:
-        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        buffered = io.BufferedReader(_Unseekable(stream), buffer_size=1 << 16)
+        self._text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
         self._where = where
         self._required = required
         self._reader = csv.DictReader(self._text)
         previous = csv.field_size_limit(MAX_FIELD_BYTES)
         try:
             fields = self._reader.fieldnames
-        except (csv.Error, UnicodeDecodeError) as e:
+        except UnicodeDecodeError as e:
+            raise InvalidPopularity(f"{where}: not UTF-8 text ({e.reason})") from e
+        except csv.Error as e:
             raise InvalidPopularity(f"{where}: header: {e}") from e
         finally:
             csv.field_size_limit(previous)
@@ -344,7 +362,9 @@ class _CsvTable:
                     row = next(reader)
                 except StopIteration:
                     break
-                except (csv.Error, UnicodeDecodeError) as e:
+                except UnicodeDecodeError as e:
+                    raise InvalidPopularity(f"{where}: not UTF-8 text ({e.reason})") from e
+                except csv.Error as e:
                     raise InvalidPopularity(f"{where}: line {reader.line_num}: {e}") from e
                 count += 1
                 if count > MAX_ROWS:
