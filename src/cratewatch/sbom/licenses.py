@@ -12,13 +12,14 @@ file is recognised with at least :data:`CONFIDENCE` (cargo-deny's default thresh
 * otherwise (an unrecognised file, a licence the manifest does not name): no conclusion.
 
 >>> from cratewatch.policy.licensetext import license_text
->>> import tempfile, pathlib
+>>> import pathlib, shutil, tempfile
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (root / "LICENSE-MIT").write_text(license_text("MIT"))
 >>> conclude_license(root, declared="MIT OR Apache-2.0", license_file=None)
 'MIT OR Apache-2.0'
 >>> conclude_license(root, declared=None, license_file=None)
 'MIT'
+>>> shutil.rmtree(root)
 """
 
 from __future__ import annotations
