@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from cratewatch.web.links import Links
+from cratewatch.web.render import render_inline
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "environment", "render_page"]
 
@@ -25,14 +26,16 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 @functools.cache
 def environment() -> Environment:
-    """The shared environment (autoescaping, strict undefined)."""
-    return Environment(
+    """The shared environment (autoescaping, strict undefined, ``inline_md`` filter)."""
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["inline_md"] = render_inline
+    return env
 
 
 def render_page(template: str, *, links: Links, **context: Any) -> str:

@@ -21,6 +21,7 @@
     var table = JSON.parse(data.textContent);
     var select = document.getElementById("version");
     var status = document.getElementById("version-status");
+    if (!select || !status) return;  // nothing listed: no version form on this page
     var wanted = param("version");
     var crate = document.querySelector(".crate-name").textContent;
     status.textContent = "";
@@ -130,7 +131,7 @@
       advisories.slice(0, 25).forEach(function (a) {
         var li = el("li");
         li.appendChild(el("a", { href: root + "advisories/" + encodeURIComponent(a.id) + ".html" }, a.id));
-        li.appendChild(document.createTextNode(": " + a.title + " "));
+        li.appendChild(document.createTextNode(": " + a.title.replace(/`/g, "") + " "));
         li.appendChild(el("span", { "class": "muted" }, "(" + a.package + ")"));
         al.appendChild(li);
       });
