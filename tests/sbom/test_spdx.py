@@ -85,6 +85,7 @@ def test_packages_and_relationships(ws_graph: ComponentGraph) -> None:
         }
     ]
     assert itoa["originator"] == "Person: David Tolnay (dtolnay@gmail.com)"
+    assert itoa["supplier"] == itoa["originator"]
     refs = {(r["referenceType"], r["referenceLocator"]) for r in itoa["externalRefs"]}
     assert refs == {
         ("purl", ITOA),

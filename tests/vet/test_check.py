@@ -228,6 +228,19 @@ def test_audit_chains(audits: str, expected: str) -> None:
     assert statuses(g, store(audits=audits)) == {"dep": expected}
 
 
+def test_versioned_policy_keys_apply_to_that_version_only() -> None:
+    g = graph(
+        [krate("app", "1.0.0", member=True), krate("app", "2.0.0", member=True), krate("dep")],
+        [(0, 2, DepKind.NORMAL), (1, 2, DepKind.NORMAL)],
+    )
+    config = '[policy."app:1.0.0"]\ncriteria = "safe-to-run"\n'
+    s = store(config, audit("dep", "safe-to-run", "1.0.0"))
+    mapper = mapper_for(s)
+    required = [mapper.minimal(r) for r in required_criteria(g, s, mapper)]
+    assert required == [("safe-to-run",), ("safe-to-deploy",), ("safe-to-deploy",)]
+    assert statuses(g, s) == {"dep": "unvetted"}
+
+
 def test_exemptions_are_used_only_when_audits_do_not_connect() -> None:
     g = graph([krate("app", member=True), krate("dep")], [(0, 1, DepKind.NORMAL)])
     config = '[[exemptions.dep]]\nversion = "1.0.0"\ncriteria = "safe-to-deploy"\n'

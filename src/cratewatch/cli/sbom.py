@@ -57,6 +57,7 @@ from cratewatch.sbom.vex import VexStatement, statements_from_report
 
 __all__ = ["sbom"]
 
+
 class SbomFormat(StrEnum):
     """Document formats."""
 

@@ -3,7 +3,8 @@
 :func:`build_spdx_document` turns a :class:`~.model.ComponentGraph` into an
 :class:`spdx_tools.spdx.model.Document`: one package per component (purl as a
 ``PACKAGE-MANAGER`` reference, SHA-256 checksum, declared licence as an SPDX expression,
-concluded licence ``NOASSERTION`` as no licence detector ran, the first author as originator,
+concluded licence from the licence files when recognised (else ``NOASSERTION``), the first
+author as originator and supplier,
 repository and documentation as ``OTHER`` references), the document ``DESCRIBES`` the
 workspace members, and every dependency edge is a relationship: ``DEPENDS_ON`` for normal (and
 lockfile) edges, ``BUILD_DEPENDENCY_OF`` / ``DEV_DEPENDENCY_OF`` for build- and dev-only ones.
@@ -172,6 +173,7 @@ def _package(
         name=component.name,
         download_location=component.download_url or SpdxNoAssertion(),
         version=component.version,
+        supplier=originator,
         originator=originator,
         files_analyzed=False,
         checksums=(
