@@ -145,7 +145,11 @@ def _normalize(text: str) -> str:
     scp = re.fullmatch(r"[A-Za-z0-9._-]+@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)", raw)
     if scp is not None:
         raw = f"ssh://{scp['host']}/{scp['path'].lstrip('/')}"
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError as e:
+        raise UnsupportedRepositoryUrl(f"{raw}: not a URL: {e}") from e
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if scheme not in ("https", "http", "git", "ssh"):
@@ -154,17 +158,15 @@ def _normalize(text: str) -> str:
         )
     if not host or host.startswith("-") or not re.fullmatch(r"[a-z0-9.-]+", host):
         raise UnsupportedRepositoryUrl(f"{raw}: no usable host name")
-    port = f":{parts.port}" if parts.port else ""
-    path = PurePosixPath(parts.path or "/")
-    segments = [s for s in path.parts if s not in ("/", "")]
-    if any(s in (".", "..") or s.startswith("-") for s in segments):
-        raise UnsupportedRepositoryUrl(f"{raw}: unusual path")
+    segments = [s for s in PurePosixPath(parts.path or "/").parts if s not in ("/", "")]
     forge = host.removeprefix("www.")
     if forge in _FORGES_OWNER_REPO or forge == "gitlab.com":
         if scheme in ("git", "ssh"):
             scheme, port = "https", ""
         host = forge
         segments = _forge_repository(forge, segments)
+    if any(s in (".", "..") or s.startswith("-") for s in segments):
+        raise UnsupportedRepositoryUrl(f"{raw}: unusual path")
     if not segments:
         raise UnsupportedRepositoryUrl(f"{raw}: no repository path")
     segments[-1] = segments[-1].removesuffix(".git") or segments[-1]
