@@ -13,6 +13,7 @@ from the index is reused) and one JSON object is printed per root, in input orde
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from cratewatch.resolver.platform import InvalidPlatform
 __all__ = ["resolve"]
 
 _MAX_BATCH_BYTES = 64 << 20
+_FREEZE_EVERY = 256
 _RUSTC_TIMEOUT = 60.0
 
 
@@ -131,8 +133,12 @@ def resolve(
             requests = parse_batch(
                 _read_batch(batch_file), source=str(batch_file), include_dev=include_dev
             )
-            for resolution in resolve_all(resolver, requests):
+            for done, resolution in enumerate(resolve_all(resolver, requests), start=1):
                 _echo_batch(resolution, output_format)
+                if done % _FREEZE_EVERY == 0:
+                    # What the resolver has learnt stays alive for the whole run: keep the
+                    # cyclic garbage collector from rescanning it (a third of the run time).
+                    gc.freeze()
             return
         assert root is not None
         if all_features and (features or no_default_features):

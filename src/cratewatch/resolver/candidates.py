@@ -30,7 +30,7 @@ class CandidateList:
     then reject a whole run at once when another version of that class is already chosen.
     """
 
-    __slots__ = ("groups", "positions", "summaries")
+    __slots__ = ("groups", "keys", "links", "positions", "summaries")
 
     def __init__(self, summaries: tuple[Summary, ...]) -> None:
         self.summaries = summaries
@@ -44,6 +44,10 @@ class CandidateList:
                 groups.append((summaries[start].key, start, i, links))
                 start = i
         self.groups = tuple(groups)
+        self.keys = frozenset(g[0] for g in groups)
+        """Every activation key of the list."""
+        self.links = frozenset(name for g in groups for name in g[3])
+        """Every ``links`` value of the list."""
 
 
 EMPTY = CandidateList(())

@@ -279,9 +279,11 @@ class Solver:
     def _candidates(self, clist: CandidateList, con: ConflictMap) -> list[Summary]:
         """The candidates still possible now (``RemainingCandidates::next`` in one pass)."""
         activations = self._activations
-        valid: list[Summary] = []
-        summaries = clist.summaries
         links = self._links
+        summaries = clist.summaries
+        if clist.keys.isdisjoint(activations) and (not links or clist.links.isdisjoint(links)):
+            return list(summaries)  # nothing of this crate chosen yet: every version is open
+        valid: list[Summary] = []
         for key, start, end, names in clist.groups:
             active = activations.get(key)
             if names and any(name in links for name in names):
