@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -14,13 +15,19 @@ import pytest
 
 from cratewatch.cli.errors import EXIT_USAGE
 from cratewatch.cli.main import main
+from tests.advisories.gitrepo import BASE_TIME, add_advisory
 from tests.web.conftest import FIXTURE_INDEX, make_web_db_repo
 
 
 @pytest.fixture
-def db_args(tmp_path: Path) -> list[str]:
-    repo = tmp_path / "advisory-db"
-    make_web_db_repo(repo)
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "advisory-db"
+    make_web_db_repo(path)
+    return path
+
+
+@pytest.fixture
+def db_args(repo: Path, tmp_path: Path) -> list[str]:
     return ["--db", str(repo), "--cache-dir", str(tmp_path / "cache"), "--stale", "ignore"]
 
 
@@ -32,9 +39,9 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return (code if isinstance(code, int) else 0), out, err
 
 
-def test_serve_answers_and_stops_on_interrupt(db_args: list[str]) -> None:
+def test_serve_answers_reloads_and_stops_on_interrupt(db_args: list[str], repo: Path) -> None:
     command = [sys.executable, "-c", "from cratewatch.cli.main import main; main()", "serve"]
-    args = [*db_args, "--port", "0", "--index", str(FIXTURE_INDEX), "--no-reload"]
+    args = [*db_args, "--port", "0", "--index", str(FIXTURE_INDEX), "--reload-interval", "0.2"]
     proc = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
@@ -54,6 +61,11 @@ def test_serve_answers_and_stops_on_interrupt(db_args: list[str]) -> None:
         ]
         assert httpx.get(url + "/api/v1/crates/plain/advisories").json() == []  # from the index
         assert httpx.get(url + "/crates/foo/security").status_code == 200
+        new = add_advisory(repo, "fresh", "RUSTSEC-2025-0999", when=BASE_TIME + 60)
+        deadline = time.monotonic() + 20
+        while httpx.get(url + "/api/v1/crates/fresh/advisories").status_code != 200:
+            assert time.monotonic() < deadline, "not reloaded"
+            time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: a graceful stop, exit status 0
         code = proc.wait(timeout=20)
@@ -61,6 +73,7 @@ def test_serve_answers_and_stops_on_interrupt(db_args: list[str]) -> None:
         if proc.stderr:
             proc.stderr.close()
     assert code == 0, rest
+    assert f"cratewatch: advisory database reloaded at {new}: 9 crates.io advisories\n" in rest
     assert "Application shutdown complete." in rest
 
 

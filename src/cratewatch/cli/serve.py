@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 
 import click
@@ -12,10 +11,9 @@ from cratewatch.advisories.source import parse_source
 from cratewatch.cli.dbopts import DbOptions, database_options, echo_warnings, open_database
 from cratewatch.errors import CratewatchError
 from cratewatch.web.reload import DEFAULT_RELOAD_INTERVAL, DatabaseReloader, head_probe
+from cratewatch.web.snapshot import Snapshot
 
 __all__ = ["serve"]
-
-_LOG = logging.getLogger("cratewatch.web")
 
 
 @click.command()
@@ -95,7 +93,14 @@ def serve(
         return load_database(db_options.db, cache_dir=db_options.cache_dir, fetch=db_options.fetch)
 
     def on_error(error: CratewatchError) -> None:
-        _LOG.warning("advisory database not reloaded: %s", error)
+        click.echo(f"cratewatch: warning: advisory database not reloaded: {error}", err=True)
+
+    def on_reload(snapshot: Snapshot) -> None:
+        click.echo(
+            f"cratewatch: advisory database reloaded at {snapshot.commit}: "
+            f"{snapshot.advisory_count} crates.io advisories",
+            err=True,
+        )
 
     reloader = DatabaseReloader(
         load,
@@ -103,7 +108,7 @@ def serve(
         interval=reload_interval,
         initial=opened.database,
         on_error=on_error,
-        on_reload=lambda snap: _LOG.warning("advisory database reloaded at %s", snap.commit),
+        on_reload=on_reload,
     )
     app = create_app(reloader, index=index, max_age=max_age)
     sock = _listen(host, port)
