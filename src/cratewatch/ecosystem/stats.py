@@ -605,10 +605,10 @@ class _Analyser:
             "count_if(n > 0 AND n = devonly), "
             "count_if(len(self_advisories) > 0) FROM "
             "(SELECT self_advisories, "
-            " len(list_filter(advisories, x -> x.kind IN ('vulnerability', 'unsound'))) AS n, "
-            " len(list_filter(advisories, x -> x.kind IN ('vulnerability', 'unsound') "
+            " len(list_filter(advisories, lambda x: x.kind IN ('vulnerability', 'unsound'))) AS n, "
+            " len(list_filter(advisories, lambda x: x.kind IN ('vulnerability', 'unsound') "
             "     AND x.depth = 1)) AS direct, "
-            " len(list_filter(advisories, x -> x.kind IN ('vulnerability', 'unsound') "
+            " len(list_filter(advisories, lambda x: x.kind IN ('vulnerability', 'unsound') "
             "     AND x.dev_only)) AS devonly FROM g)"
         ).fetchone()
         assert row is not None
