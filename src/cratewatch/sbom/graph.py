@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -452,15 +452,3 @@ def _name(single: str | None, metadata: MetadataLookup, origin: str) -> str:
     if metadata.workspace_root is not None:
         return metadata.workspace_root.resolve().name or "workspace"
     return Path(origin).resolve().parent.name or "workspace"
-
-
-def refs_of(graph: ComponentGraph, names: Iterable[str]) -> tuple[str, ...]:
-    """Refs of the root components called one of *names* (``KeyError`` names a missing one)."""
-    wanted = list(names)
-    found = []
-    for name in wanted:
-        matches = [c.ref for c in graph.members if c.name == name]
-        if not matches:
-            raise KeyError(name)
-        found.extend(matches)
-    return tuple(found)

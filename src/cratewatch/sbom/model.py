@@ -16,7 +16,6 @@ or a crate graph; :mod:`.cyclonedx` and :mod:`.spdx` write it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
@@ -251,8 +250,3 @@ def _order(component: Component) -> tuple[str, tuple[int, int, int, str], str]:
     except InvalidVersion:
         key = (-1, -1, -1, component.version)
     return (component.name, key, component.ref)
-
-
-def sorted_refs(refs: Iterable[str]) -> tuple[str, ...]:
-    """Refs sorted and deduplicated."""
-    return tuple(sorted(set(refs)))
