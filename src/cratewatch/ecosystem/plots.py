@@ -25,16 +25,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from cratewatch.ecosystem.stats import Analysis, ViewResult
+from cratewatch.ecosystem.stats import Analysis
 
 __all__ = [
     "draw_all",
     "plot_correlation",
     "plot_depths",
     "plot_downloads",
+    "plot_groups",
     "plot_timing",
     "plot_top_advisories",
-    "plot_view",
     "plot_views",
 ]
 
@@ -50,7 +50,7 @@ def draw_all(analysis: Analysis, out: Path) -> dict[str, str]:
     jobs: list[tuple[str, Callable[[], str | None]]] = [
         ("downloads", lambda: plot_downloads(analysis, out)),
         ("views", lambda: plot_views(analysis, out)),
-        *((f"view-{v.view.key}", lambda v=v: plot_view(v, out)) for v in analysis.views),
+        ("groups", lambda: plot_groups(analysis, out)),
         *((f"corr-{x}", lambda x=x: plot_correlation(analysis, x, out)) for x in analysis.points),
         ("top-advisories", lambda: plot_top_advisories(analysis, out)),
         ("depths", lambda: plot_depths(analysis, out)),
@@ -101,28 +101,28 @@ def plot_views(analysis: Analysis, out: Path) -> str:
     return _save(fig, out, "views")
 
 
-def plot_view(view: ViewResult, out: Path) -> str:
-    """Failure rate and mean number of failures per popularity group for one view."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    labels = [g.label for g in view.groups]
-    rates = [0.0 if math.isnan(g.rate) else g.rate for g in view.groups]
-    means = [0.0 if math.isnan(g.mean_failures) else g.mean_failures for g in view.groups]
-    bars = left.bar(labels, rates, color=_COLOR)
-    left.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
-    left.set_ylabel("failure rate (%)")
-    left.set_xlabel("downloads")
-    left.set_ylim(0, max([*rates, 1.0]) * 1.15)
-    bars = right.bar(labels, means, color=_ACCENT)
-    right.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
-    right.set_ylabel("mean failures per row")
-    right.set_xlabel("downloads")
-    right.set_ylim(0, max([*means, 0.1]) * 1.15)
-    for ax in (left, right):
-        ax.tick_params(axis="x", labelrotation=30)
-        if len(labels) == 1:
-            ax.set_xlabel("all rows (no download counts)")
-    fig.suptitle(f"{view.view.label}: by popularity group")
-    return _save(fig, out, f"view-{view.view.key}")
+def plot_groups(analysis: Analysis, out: Path) -> str:
+    """Failure rate and mean number of failures per popularity group, one row per view."""
+    views = analysis.views
+    fig, axes = plt.subplots(len(views), 2, figsize=(10, 2.6 * len(views)), squeeze=False)
+    labels = list(analysis.group_labels)
+    for view, (left, right) in zip(views, axes, strict=True):
+        rates = [0.0 if math.isnan(g.rate) else g.rate for g in view.groups]
+        means = [0.0 if math.isnan(g.mean_failures) else g.mean_failures for g in view.groups]
+        bars = left.bar(labels, rates, color=_COLOR)
+        left.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
+        left.set_ylabel("failure rate (%)")
+        left.set_ylim(0, max([*rates, 1.0]) * 1.2)
+        left.set_title(view.view.label, fontsize=10, loc="left")
+        bars = right.bar(labels, means, color=_ACCENT)
+        right.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
+        right.set_ylabel("mean failures per row")
+        right.set_ylim(0, max([*means, 0.1]) * 1.2)
+    for ax in axes[-1]:
+        ax.set_xlabel("downloads" if len(labels) > 1 else "all rows (no download counts)")
+    for ax in axes.flat:
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    return _save(fig, out, "groups")
 
 
 def plot_correlation(analysis: Analysis, x_name: str, out: Path) -> str | None:

@@ -287,7 +287,7 @@ def _views_section(a: Analysis, figures: dict[str, str], ext: str) -> list[str]:
                 for g in v.groups
             ],
         )
-        lines += _figure(figures, f"view-{v.view.key}", f"{v.view.label} by group", ext)
+    lines += _figure(figures, "groups", "failure rate and mean failures per group", ext)
     return lines
 
 
