@@ -40,7 +40,7 @@ def test_store_then_query_tables_views_and_runs(tmp_path: Path) -> None:
 def test_queries_are_read_only_and_errors_are_one_line(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.duckdb"
     store_dataset(catalog, write_dataset(tmp_path / "d.parquet", synthetic_rows(5)))
-    with pytest.raises(CatalogError, match="query failed: .*read-only"):
+    with pytest.raises(CatalogError, match=r"query failed: .*read-only"):
         run_query(catalog, "DROP TABLE crates")
     with pytest.raises(CatalogError, match=r"query failed: Catalog Error: Table with name nope"):
         run_query(catalog, "SELECT * FROM nope")
