@@ -32,6 +32,8 @@ sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT.parent / "shared" / "data" / "advisory-db.bundle"
+LOOP_STALLS: list[float] = []
+"""Longest late wake-up of the client's event loop in each phase, in seconds."""
 _LISTENING = re.compile(r"on http://127\.0\.0\.1:(\d+)/")
 
 
@@ -122,7 +124,19 @@ async def drive(
                 latencies.append(time.perf_counter() - start)
                 errors += not ok
 
+    async def watch_loop() -> None:
+        # how late the client's own event loop wakes up: stalls here are the client's (or the
+        # machine's), not the server's
+        while time.perf_counter() < deadline and counter < total:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            stalls.append(time.perf_counter() - before - 0.01)
+
+    stalls: list[float] = []
+    watcher = asyncio.create_task(watch_loop())
     await asyncio.gather(*(client(i) for i in range(clients)))
+    watcher.cancel()
+    LOOP_STALLS.append(max(stalls, default=0.0))
     return latencies, errors, time.perf_counter() - began
 
 
@@ -141,7 +155,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank]
 
 
-def report(title: str, latencies: list[float], errors: int, elapsed: float) -> None:
+def report(title: str, latencies: list[float], errors: int, elapsed: float, stall: float) -> None:
     """Print throughput and latency percentiles of one phase."""
     ms = sorted(v * 1000 for v in latencies)
     print(f"{title}: {len(ms)} requests in {elapsed:.2f} s, errors: {errors}")
@@ -150,6 +164,7 @@ def report(title: str, latencies: list[float], errors: int, elapsed: float) -> N
         f"  latency ms: p50 {percentile(ms, 50):.2f}  p95 {percentile(ms, 95):.2f}  "
         f"p99 {percentile(ms, 99):.2f}  max {ms[-1]:.2f}  mean {statistics.fmean(ms):.2f}"
     )
+    print(f"  longest stall of the client's own event loop: {stall * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -195,13 +210,13 @@ def main() -> None:
         f"{args.clients} concurrent clients (httpx), {os.cpu_count()} CPUs, "
         f"load average {load:.2f} (other processes share the CPUs)"
     )
-    report("saturation (closed loop)", *closed)
+    report("saturation (closed loop)", *closed, LOOP_STALLS[-2])
     if cpu:
         print(
             f"  CPU per request: server {cpu / len(closed[0]) * 1000:.3f} ms, "
             f"client {client_cpu / len(closed[0]) * 1000:.3f} ms"
         )
-    report(f"paced at {args.rate:g} requests/s", *paced)
+    report(f"paced at {args.rate:g} requests/s", *paced, LOOP_STALLS[-1])
 
 
 if __name__ == "__main__":
