@@ -160,6 +160,7 @@ def test_browse_filter_and_open_a_mismatch(
     assert diff.locator("summary").inner_text() == "src/lib.rs (differs)"
     assert diff.locator("pre.diff").count() == 0  # rendered only when opened
     diff.locator("summary").click()
+    diff.locator("pre.diff").wait_for()  # the toggle event renders it
     added = diff.locator("pre.diff span.add").all_inner_texts()
     assert added == ["+pub fn injected() {}"]
     page.screenshot(path=str(screenshots / "provenance-version-mismatch.png"), full_page=True)

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MAX_MANIFEST_BYTES", "Inherited", "ManifestFacts", "manifest_facts"]
+__all__ = ["MAX_MANIFEST_BYTES", "Inherited", "ManifestFacts", "ManifestReader", "manifest_facts"]
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 """Larger manifests are not read."""
@@ -83,3 +83,17 @@ def _path_field(value: object) -> str | Inherited | None:
     if isinstance(value, dict) and value.get("workspace") is True:
         return Inherited()
     return None
+
+
+class ManifestReader:
+    """:func:`manifest_facts` remembering what it read, for one check (the crate's original
+    manifest is usually also the repository's ``Cargo.toml`` at the commit)."""
+
+    def __init__(self) -> None:
+        self._known: dict[bytes, ManifestFacts | None] = {}
+
+    def facts(self, data: bytes) -> ManifestFacts | None:
+        """The facts of *data*, parsed once."""
+        if data not in self._known:
+            self._known[data] = manifest_facts(data)
+        return self._known[data]

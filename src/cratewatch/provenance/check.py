@@ -17,7 +17,7 @@ import pygit2
 
 from cratewatch.errors import CratewatchError
 from cratewatch.inspect.source import CrateSource
-from cratewatch.provenance._manifest import manifest_facts
+from cratewatch.provenance._manifest import ManifestReader
 from cratewatch.provenance.compare import compare_files
 from cratewatch.provenance.locate import Located, locate_package
 from cratewatch.provenance.model import (
@@ -117,14 +117,21 @@ def _check(
         return Errored(
             reason=f"{len(crate.oversized)} file(s) too large to read, e.g. {crate.oversized[0]}"
         )
-    where.declared = _declared_repository(crate)
+    reader = ManifestReader()
+    where.declared = _declared_repository(crate, reader)
     raw = crate.files.get(VCS_INFO_FILE)
     if raw is None:
         return NoVcsInfo(reason=_NO_VCS_REASON)
     info = parse_vcs_info(raw)
     where.commit, where.path_in_vcs = info.commit, info.path_in_vcs
     compared = _compare(
-        crate, cache=cache, repository=repository, rewrites=rewrites, where=where, info=info
+        crate,
+        cache=cache,
+        repository=repository,
+        rewrites=rewrites,
+        where=where,
+        info=info,
+        reader=reader,
     )
     if info.dirty:
         comparison = _comparison_of(compared)
@@ -145,6 +152,7 @@ def _compare(  # noqa: PLR0911 - one return per outcome
     rewrites: Sequence[tuple[str, str]],
     where: _Where,
     info: VcsInfo,
+    reader: ManifestReader,
 ) -> Outcome:
     if len(info.commit) != 40:
         return Errored(reason=f"commit {info.commit}: SHA-256 repositories are not supported")
@@ -189,7 +197,11 @@ def _compare(  # noqa: PLR0911 - one return per outcome
         files=crate.files,
         links=crate.links,
         outside=partial(
-            outside_package_files, resolver, package_path=located.package_path, manifest=manifest
+            outside_package_files,
+            resolver,
+            package_path=located.package_path,
+            manifest=manifest,
+            reader=reader,
         ),
     )
     return verdict(comparison)
@@ -203,11 +215,15 @@ def _comparison_of(outcome: Outcome) -> Comparison | None:
             return None
 
 
-def _declared_repository(crate: CrateSource) -> str | None:
-    """``package.repository`` from the normalised manifest, else from the original."""
-    for name in ("Cargo.toml", "Cargo.toml.orig"):
+def _declared_repository(crate: CrateSource, reader: ManifestReader) -> str | None:
+    """``package.repository`` from the original manifest, else from the normalised one.
+
+    Cargo copies a literal value into the normalised manifest unchanged; the original is
+    read first because it is small (the normalised one lists every target).
+    """
+    for name in ("Cargo.toml.orig", "Cargo.toml"):
         data = crate.files.get(name)
-        facts = manifest_facts(data) if data is not None else None
+        facts = reader.facts(data) if data is not None else None
         if facts is not None and facts.repository is not None:
             return facts.repository
     return None

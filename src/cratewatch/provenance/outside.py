@@ -10,21 +10,26 @@ inherited values, the workspace root's ``Cargo.toml`` at the same commit.
 from __future__ import annotations
 
 from cratewatch.errors import CratewatchError
-from cratewatch.provenance._manifest import Inherited, ManifestFacts, manifest_facts
+from cratewatch.provenance._manifest import Inherited, ManifestFacts, ManifestReader
 from cratewatch.provenance.tree import Found, TreeResolver
 
 __all__ = ["outside_package_files"]
 
 
 def outside_package_files(
-    resolver: TreeResolver, *, package_path: str, manifest: bytes | None
+    resolver: TreeResolver,
+    *,
+    package_path: str,
+    manifest: bytes | None,
+    reader: ManifestReader | None = None,
 ) -> dict[str, tuple[str, str]]:
     """``crate root file name -> (repository path, field)`` for files from outside the package.
 
     *manifest* is the crate's ``Cargo.toml.orig`` (or ``Cargo.toml`` for old crates). Paths that
     stay inside the package or leave the repository are left out.
     """
-    facts = manifest_facts(manifest) if manifest is not None else None
+    reader = reader if reader is not None else ManifestReader()
+    facts = reader.facts(manifest) if manifest is not None else None
     if facts is None:
         return {}
     result: dict[str, tuple[str, str]] = {}
@@ -33,7 +38,7 @@ def outside_package_files(
         base, value = package_path, declared
         if isinstance(value, Inherited):
             if workspace is None:
-                workspace = _workspace_root(resolver, package_path)
+                workspace = _workspace_root(resolver, package_path, reader)
             if workspace is None:
                 continue
             base = workspace[0]
@@ -48,7 +53,9 @@ def outside_package_files(
     return result
 
 
-def _workspace_root(resolver: TreeResolver, package_path: str) -> tuple[str, ManifestFacts] | None:
+def _workspace_root(
+    resolver: TreeResolver, package_path: str, reader: ManifestReader
+) -> tuple[str, ManifestFacts] | None:
     """The nearest directory at or above *package_path* whose manifest has ``[workspace]``."""
     parts = package_path.split("/") if package_path else []
     for depth in range(len(parts), -1, -1):
@@ -60,7 +67,7 @@ def _workspace_root(resolver: TreeResolver, package_path: str) -> tuple[str, Man
             data = found.tip.repo.read_blobs([found.oid])[found.oid]
         except CratewatchError:
             return None
-        facts = manifest_facts(data)
+        facts = reader.facts(data)
         if facts is not None and facts.is_workspace_root:
             return directory, facts
     return None
