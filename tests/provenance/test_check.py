@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from cratewatch.provenance import (
     location_from_user,
 )
 from cratewatch.provenance.report import load_schema, result_to_json
-from tests.provenance.world import SCENARIOS, World, moved_remote
+from tests.provenance.world import SCENARIOS, World, git, member_manifest, moved_remote, write_file
 
 
 def _check(
@@ -324,4 +325,35 @@ def test_links_inside_the_archive_are_extra(world: World, shared_cache: Path) ->
     assert (
         difference.note
         == "a symlink to '/etc/passwd' in the archive (cargo never packages links); empty file"
+    )
+
+
+def test_huge_differing_file_is_not_loaded_for_a_diff(tmp_path: Path) -> None:
+    repo = tmp_path / "big"
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    write_file(repo / "Cargo.toml", member_manifest("big", "0.1.0"))
+    write_file(repo / "data.bin", "x" * (3 * 1024 * 1024))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "big")
+    commit = git(repo, "rev-parse", "HEAD")
+    vcs = json.dumps({"git": {"sha1": commit}, "path_in_vcs": ""}).encode()
+    crate = CrateSource(
+        name="big",
+        version="0.1.0",
+        origin="memory",
+        checksum="unverified",
+        files={
+            ".cargo_vcs_info.json": vcs,
+            "Cargo.toml.orig": (repo / "Cargo.toml").read_bytes(),
+            "data.bin": b"y" * 10,
+        },
+    )
+    result = check_provenance(
+        crate, cache=RepoCache(tmp_path / "cache"), repository=location_from_user(str(repo))
+    )
+    (difference,) = _comparison(result).differences
+    assert (difference.repo_size, difference.diff, difference.note) == (
+        3 * 1024 * 1024,
+        None,
+        "too large to diff",
     )

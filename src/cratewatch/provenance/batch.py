@@ -259,7 +259,8 @@ def check_item(config: BatchConfig, item: BatchItem) -> dict[str, Any]:
     try:
         crate = from_registry(state.fetcher, item.name, item.version, checksum=item.checksum)
         result = check_provenance(crate, cache=state.repos, url_rewrites=config.url_rewrites)
-    except CratewatchError as e:
+    except Exception as e:
+        reason = str(e) if isinstance(e, CratewatchError) else f"{type(e).__name__}: {e}"
         result = ProvenanceResult(
             name=item.name,
             version=item.version,
@@ -270,7 +271,7 @@ def check_item(config: BatchConfig, item: BatchItem) -> dict[str, Any]:
             commit=None,
             path_in_vcs=None,
             package_path=None,
-            outcome=Errored(reason=str(e)),
+            outcome=Errored(reason=reason),
         )
     return result_row(result, duration_ms=(time.perf_counter() - started) * 1000)
 

@@ -238,23 +238,25 @@ def _diffs(pending: list[_Pending]) -> tuple[FileDiff, ...]:
     failures: dict[int, str] = {}
     for key, oids in wanted.items():
         try:
-            contents.update(tips[key].repo.read_blobs(oids))
+            contents.update(tips[key].repo.read_blobs(oids, max_bytes=MAX_DIFF_INPUT_BYTES))
         except CratewatchError as e:
             failures[key] = str(e)
     result: list[FileDiff] = []
     for item in sorted(pending, key=lambda p: p.path):
         old = contents.get(item.oid) if item.oid is not None else None
-        if item.oid is not None and old is None:
-            failure = failures.get(id(item.tip.repo)) if item.tip is not None else None
+        if item.oid is not None and old is None and item.tip is not None:
+            failure = failures.get(id(item.tip.repo))
             result.append(
                 FileDiff(
                     path=item.path,
                     state=FileState.DIFFERS,
                     repo_path=item.repo_path,
                     crate_size=len(item.data),
-                    repo_size=None,
+                    repo_size=None if failure else item.tip.repo.blob_size(item.oid),
                     diff=None,
-                    note=f"the repository's content could not be read: {failure}",
+                    note=f"the repository's content could not be read: {failure}"
+                    if failure
+                    else "too large to diff",
                 )
             )
             continue

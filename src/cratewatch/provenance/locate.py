@@ -14,7 +14,7 @@ from typing import TypeAlias
 import pygit2
 
 from cratewatch.errors import CratewatchError
-from cratewatch.provenance._manifest import manifest_facts
+from cratewatch.provenance._manifest import MAX_MANIFEST_BYTES, manifest_facts
 from cratewatch.provenance.tree import Found, TreeResolver, Unreachable, walk_blobs
 
 __all__ = ["LocateResult", "Located", "NotLocated", "locate_package"]
@@ -92,11 +92,12 @@ def _search(
             return Located(package_path=_best(same, name), how="identical Cargo.toml")
     ordered = sorted(candidates, key=lambda c: (_rank(c[0], name), c[0]))[:MAX_MANIFESTS_READ]
     try:
-        blobs = repo.read_blobs(oid for _, oid in ordered)
+        blobs = repo.read_blobs((oid for _, oid in ordered), max_bytes=MAX_MANIFEST_BYTES)
     except CratewatchError as e:
         return NotLocated(reason=f"cannot read the Cargo.toml files at commit {commit}: {e}")
     for directory, oid in ordered:
-        facts = manifest_facts(blobs[oid])
+        data = blobs.get(oid)
+        facts = manifest_facts(data) if data is not None else None
         if facts is not None and facts.name == name:
             return Located(package_path=directory, how="package name")
     return NotLocated(

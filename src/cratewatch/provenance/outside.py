@@ -10,7 +10,12 @@ inherited values, the workspace root's ``Cargo.toml`` at the same commit.
 from __future__ import annotations
 
 from cratewatch.errors import CratewatchError
-from cratewatch.provenance._manifest import Inherited, ManifestFacts, ManifestReader
+from cratewatch.provenance._manifest import (
+    MAX_MANIFEST_BYTES,
+    Inherited,
+    ManifestFacts,
+    ManifestReader,
+)
 from cratewatch.provenance.tree import Found, TreeResolver
 
 __all__ = ["outside_package_files"]
@@ -64,8 +69,11 @@ def _workspace_root(
         if not isinstance(found, Found):
             continue
         try:
-            data = found.tip.repo.read_blobs([found.oid])[found.oid]
+            blobs = found.tip.repo.read_blobs([found.oid], max_bytes=MAX_MANIFEST_BYTES)
         except CratewatchError:
+            return None
+        data = blobs.get(found.oid)
+        if data is None:
             return None
         facts = reader.facts(data)
         if facts is not None and facts.is_workspace_root:

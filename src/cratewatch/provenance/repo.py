@@ -227,10 +227,11 @@ class GitRepository:
         self._cache.refresh(self, sha)
         return self.commit(sha)
 
-    def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
+    def read_blobs(self, oids: Iterable[str], *, max_bytes: int | None = None) -> dict[str, bytes]:
         """The content of each blob; missing ones are fetched from the remote in one go.
 
-        Raises :class:`MissingObjects` when some cannot be had.
+        Blobs larger than *max_bytes* are left out of the result (never loaded). Raises
+        :class:`MissingObjects` when some cannot be had.
         """
         wanted = list(dict.fromkeys(oids))
         repo = self.handle()
@@ -244,11 +245,19 @@ class GitRepository:
             )
         result: dict[str, bytes] = {}
         for oid in wanted:
-            blob = repo[oid]
-            if not isinstance(blob, pygit2.Blob):
+            kind, size = repo.odb.read_header(oid)
+            if kind != pygit2.enums.ObjectType.BLOB:
                 raise MissingObjects(f"{self.label}: {oid} is not a blob")
-            result[oid] = blob.data
+            if max_bytes is None or size <= max_bytes:
+                blob = repo[oid]
+                assert isinstance(blob, pygit2.Blob)
+                result[oid] = blob.data
         return result
+
+    def blob_size(self, oid: str) -> int:
+        """The size of a blob that is present."""
+        _, size = self.handle().odb.read_header(oid)
+        return int(size)
 
     def modules_dir(self) -> Path | None:
         """``.git/modules`` of a local repository (initialised submodules), if any."""

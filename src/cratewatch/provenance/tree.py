@@ -42,6 +42,10 @@ MAX_LINK_HOPS = 40
 """Symbolic links followed for one path before giving up (like the kernel's ELOOP)."""
 MAX_SUBMODULE_DEPTH = 8
 """Nested submodules followed."""
+MAX_LINK_BYTES = 4096
+"""Longest symbolic link target read (PATH_MAX)."""
+MAX_GITMODULES_BYTES = 1024 * 1024
+"""Largest ``.gitmodules`` read."""
 
 _TREE = pygit2.GIT_FILEMODE_TREE
 _LINK = pygit2.GIT_FILEMODE_LINK
@@ -248,8 +252,8 @@ class TreeResolver:
 
     def _read_link(self, tip: Tip, oid: str) -> bytes:
         text = self._link_text.get(oid)
-        if text is None:
-            text = tip.repo.read_blobs([oid])[oid]
+        if text is None:  # an over-long target reads as empty: a link that leads nowhere
+            text = tip.repo.read_blobs([oid], max_bytes=MAX_LINK_BYTES).get(oid, b"")
             self._link_text[oid] = text
         return text
 
@@ -309,7 +313,8 @@ class TreeResolver:
             self._gitmodules[key] = {}
             return {}
         oid = str(tree[".gitmodules"].id)
-        tip.repo.read_blobs([oid])  # fetched if the clone is partial
+        if not tip.repo.read_blobs([oid], max_bytes=MAX_GITMODULES_BYTES):  # fetched if partial
+            raise MissingObjects(f"{tip.repo.label}: .gitmodules is larger than 1 MiB")
         try:
             out = run_git(
                 ["config", f"--blob={oid}", "--null", "--list"],
