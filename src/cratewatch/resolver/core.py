@@ -129,8 +129,16 @@ class Solver:
         """Resolve everything ``root`` (a synthetic workspace member) depends on."""
         self._root = root
         self._push_frame(self._activate(None, None, root, frozenset(), False))
-        while (popped := self._pop_most_constrained()) is not None:
-            parent, (dep, clist, want) = popped
+        heappop, heappush = heapq.heappop, heapq.heappush
+        while self._heap:
+            # pop_most_constrained, inlined: the frame whose next dependency has the fewest
+            # candidates, oldest first; it goes back with its next dependency, if any
+            heap = self._heap
+            _, time, parent, deps, offset = heappop(heap)
+            nxt = offset + 1
+            if nxt < len(deps):
+                heappush(heap, (len(deps[nxt][1].summaries), time, parent, deps, nxt))
+            dep, clist, want = deps[offset]
             conflicting: ConflictMap = {}
             valid = self._candidates(clist, conflicting)
             if len(valid) == 1:
@@ -266,21 +274,21 @@ class Solver:
             heapq.heappush(self._heap, (len(deps[0][1].summaries), self._time, parent, deps, 0))
         self._time += 1
 
-    def _pop_most_constrained(self) -> tuple[Summary, DepInfo] | None:
-        heap = self._heap
-        if not heap:
-            return None
-        _, time, parent, deps, offset = heapq.heappop(heap)
-        nxt = offset + 1
-        if nxt < len(deps):
-            heapq.heappush(heap, (len(deps[nxt][1].summaries), time, parent, deps, nxt))
-        return parent, deps[offset]
-
     def _candidates(self, clist: CandidateList, con: ConflictMap) -> list[Summary]:
         """The candidates still possible now (``RemainingCandidates::next`` in one pass)."""
         activations = self._activations
         links = self._links
         summaries = clist.summaries
+        groups = clist.groups
+        if len(groups) == 1 and not (links and groups[0][3]):
+            # one semver-compatibility class and no links at stake: the usual shape
+            active = activations.get(groups[0][0])
+            if active is None:
+                return list(summaries)
+            chosen = active[0]
+            if len(summaries) > 1 or chosen is not summaries[0]:
+                con.setdefault(chosen, ("semver",))
+            return [chosen] if chosen in clist.positions else []
         if clist.keys.isdisjoint(activations) and (not links or clist.links.isdisjoint(links)):
             return list(summaries)  # nothing of this crate chosen yet: every version is open
         valid: list[Summary] = []
@@ -330,8 +338,17 @@ class Solver:
         if parent is not None and dep is not None:
             self._parents.setdefault(cand, {}).setdefault(parent, []).append(dep)
             trail.append((_EDGE, cand, parent))
-        if self._flag_activated(parent, cand, want, uses_default):
-            return None
+        if self._activations.get(cand.key) is None:
+            self._claim(cand)
+        elif parent is not None:
+            # already active: nothing to do unless this asks for features it lacks
+            prev = self._features.get(cand)
+            wants_default = uses_default and cand.has_default
+            if prev is None:
+                if not want and not wants_default:
+                    return None
+            elif want <= prev and (not wants_default or "default" in prev):
+                return None
         if parent is None:
             expanded = self._expander.expand_root(cand)
         else:
@@ -347,28 +364,17 @@ class Solver:
                 trail.append((_FEAT, cand, old))
         return cand, expanded.deps
 
-    def _flag_activated(
-        self, parent: Summary | None, cand: Summary, want: frozenset[str], uses_default: bool
-    ) -> bool:
-        """Record the activation; True when ``cand`` already has everything asked of it."""
-        if self._activations.get(cand.key) is None:
-            if cand.links is not None:
-                if cand.links in self._links:
-                    raise Unsolvable(
-                        f"more than one package links to the native library `{cand.links}`"
-                    )
-                self._links[cand.links] = cand
-                self._trail.append((_LINK, cand.links))
-            self._activations[cand.key] = (cand, self._age)
-            self._trail.append((_ACT, cand.key))
-            return False
-        if parent is None:
-            return False
-        prev = self._features.get(cand)
-        wants_default = uses_default and cand.has_default
-        if prev is None:
-            return not want and not wants_default
-        return want <= prev and (not wants_default or "default" in prev)
+    def _claim(self, cand: Summary) -> None:
+        """Record a first activation: its semver-compatibility slot and its ``links``."""
+        if cand.links is not None:
+            if cand.links in self._links:
+                raise Unsolvable(
+                    f"more than one package links to the native library `{cand.links}`"
+                )
+            self._links[cand.links] = cand
+            self._trail.append((_LINK, cand.links))
+        self._activations[cand.key] = (cand, self._age)
+        self._trail.append((_ACT, cand.key))
 
     # ---------------------------------------------------------------- conflict pruning
 
