@@ -9,7 +9,7 @@ import pytest
 
 from cratewatch.policy.config import InvalidPolicyConfig, parse_config
 from cratewatch.policy.diagnostics import Diagnostic
-from cratewatch.policy.graph import CrateGraph, DepKind, Krate
+from cratewatch.policy.graph import CrateGraph, DepKind, Krate, ManifestMissing
 from cratewatch.policy.licenses import check_licenses
 from cratewatch.policy.licensetext import clarify_hash, license_text
 from tests.policy.graphs import CRATES_IO, graph, krate
@@ -164,6 +164,20 @@ def test_low_confidence_and_missing_files_make_a_crate_unlicensed(tmp_path: Path
     assert by_crate[("parse-error", "broken")].severity.value == "warning"
     legacy = run(g, '[licenses]\nallow = ["MIT"]\nunlicensed = "warn"\n')
     assert {d.severity.value for d in legacy if d.code == "unlicensed"} == {"warning"}
+
+
+def test_a_crate_without_its_manifest_says_so_instead_of_blaming_the_manifest(
+    tmp_path: Path,
+) -> None:
+    lost = krate(
+        "lost 1.0.0",
+        manifest=ManifestMissing(reason="not in the registry cache and downloads are off"),
+    )
+    found = run(workspace(tmp_path, lost), '[licenses]\nallow = ["MIT"]\n')
+    (unlicensed,) = [d for d in found if d.code == "unlicensed"]
+    assert unlicensed.notes[0] == (
+        "the crate's manifest is not available: not in the registry cache and downloads are off"
+    )
 
 
 def test_clarifications_apply_only_while_the_files_hash_the_same(tmp_path: Path) -> None:

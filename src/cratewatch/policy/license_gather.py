@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cratewatch.policy.config.model import Clarification, LicensesConfig
-from cratewatch.policy.graph import Krate
+from cratewatch.policy.graph import Krate, ManifestMissing
 from cratewatch.policy.licensetext import clarify_hash, detect_license
 from cratewatch.policy.spdx import Expression, InvalidExpression, parse_expression
 
@@ -172,6 +172,8 @@ def gather_license(krate: Krate, config: LicensesConfig) -> Gathered:
                 )
             except InvalidExpression as e:
                 problems.append(f"`license = {krate.license!r}`: {e.reason}")
+    elif isinstance(krate.manifest, ManifestMissing):
+        problems.append(f"the crate's manifest is not available: {krate.manifest.reason}")
     else:
         problems.append("license expression was not specified in the manifest")
     files = license_files(krate) if files is None else files
