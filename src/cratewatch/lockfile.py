@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cratewatch._textfile import read_text_file
 from cratewatch._toml import Fields, describe, dotted, header_lines, load_toml
-from cratewatch.errors import ParseError, SourceError
+from cratewatch.errors import ParseError
 from cratewatch.semver import InvalidVersion, Version
 from cratewatch.source_id import (
     GitBranch,
@@ -298,21 +299,14 @@ def load_lockfile(path: Path) -> Lockfile:
     An unreadable file raises :class:`~cratewatch.errors.SourceError`; a file that is too
     large, not UTF-8 or malformed raises :class:`InvalidLockfile`.
     """
-    name = str(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_LOCKFILE_BYTES + 1)
-    except OSError as e:
-        raise SourceError(f"{name}: cannot read the lockfile: {e.strerror or e}") from e
-    if len(data) > MAX_LOCKFILE_BYTES:
-        raise InvalidLockfile(
-            f"{name}: larger than {MAX_LOCKFILE_BYTES // (1024 * 1024)} MiB; not a Cargo.lock"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InvalidLockfile(f"{name}: not UTF-8 text (byte {e.start})") from e
-    return parse_lockfile(text, path=name)
+    text = read_text_file(
+        path,
+        limit=MAX_LOCKFILE_BYTES,
+        what="lockfile",
+        error=InvalidLockfile,
+        not_a="Cargo.lock",
+    )
+    return parse_lockfile(text, path=str(path))
 
 
 def parse_lockfile(text: str, *, path: str = "Cargo.lock") -> Lockfile:

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from cratewatch._textfile import read_text_file
 from cratewatch._toml import Fields, describe, key_path, load_toml
-from cratewatch.errors import SourceError
 from cratewatch.manifest.model import (
     Binary,
     BuildScript,
@@ -57,21 +57,14 @@ def load_manifest(path: Path) -> Manifest:
     An unreadable file raises :class:`~cratewatch.errors.SourceError`; a file that is too
     large, not UTF-8 or malformed raises :class:`InvalidManifest`.
     """
-    name = str(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_MANIFEST_BYTES + 1)
-    except OSError as e:
-        raise SourceError(f"{name}: cannot read the manifest: {e.strerror or e}") from e
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise InvalidManifest(
-            f"{name}: larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; not a Cargo.toml"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InvalidManifest(f"{name}: not UTF-8 text (byte {e.start})") from e
-    return parse_manifest(text, path=name)
+    text = read_text_file(
+        path,
+        limit=MAX_MANIFEST_BYTES,
+        what="manifest",
+        error=InvalidManifest,
+        not_a="Cargo.toml",
+    )
+    return parse_manifest(text, path=str(path))
 
 
 def parse_manifest(text: str, *, path: str = "Cargo.toml") -> Manifest:

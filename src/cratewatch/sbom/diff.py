@@ -27,8 +27,9 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from cratewatch._textfile import read_text_file
 from cratewatch._toml import Fields, dotted
-from cratewatch.errors import ParseError, SourceError
+from cratewatch.errors import ParseError
 
 __all__ = [
     "MAX_SBOM_BYTES",
@@ -147,17 +148,7 @@ class SbomDiff:
 
 def load_sbom(path: Path) -> SbomSummary:
     """Read and parse the SBOM at *path* (at most :data:`MAX_SBOM_BYTES`)."""
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_SBOM_BYTES + 1)
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read the SBOM: {e.strerror or e}") from e
-    if len(data) > MAX_SBOM_BYTES:
-        raise InvalidSbom(f"{path}: larger than {MAX_SBOM_BYTES >> 20} MiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InvalidSbom(f"{path}: not UTF-8 text (byte {e.start})") from e
+    text = read_text_file(path, limit=MAX_SBOM_BYTES, what="SBOM", error=InvalidSbom)
     return parse_sbom(text, name=str(path))
 
 

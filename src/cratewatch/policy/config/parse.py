@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Any
 
-from cratewatch.errors import SourceError
+from cratewatch._textfile import read_text_file
 from cratewatch.policy.config.model import (
     AdvisoriesConfig,
     AdvisoryIgnore,
@@ -176,17 +176,7 @@ def find_config(directory: FsPath) -> FsPath | None:
 
 def load_config(path: FsPath) -> PolicyConfig:
     """Read and parse a deny.toml (at most :data:`MAX_CONFIG_BYTES`)."""
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_CONFIG_BYTES + 1)
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read the config: {e.strerror or e}") from e
-    if len(data) > MAX_CONFIG_BYTES:
-        raise InvalidPolicyConfig(f"{path}: larger than {MAX_CONFIG_BYTES >> 20} MiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InvalidPolicyConfig(f"{path}: not UTF-8 text (byte {e.start})") from e
+    text = read_text_file(path, limit=MAX_CONFIG_BYTES, what="config", error=InvalidPolicyConfig)
     return parse_config(text, path=str(path))
 
 
