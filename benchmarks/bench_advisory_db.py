@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,11 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import shared_data
+
 from cratewatch.advisories.database import load_database
 from cratewatch.advisories.rustsec import parse_tree
 from cratewatch.advisories.source import LocalCheckout, parse_source
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _WARM = """
 import json, sys, time
@@ -45,11 +44,6 @@ kinds = {k.value: n for k, n in db.counts().items()}
 print(json.dumps({"import": imported - start, "load": loaded - imported, "cpu": cpu, "n": len(db),
                   "cache": type(db.info.cache).__name__, "kinds": kinds}))
 """
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 def _show(label: str, seconds: list[float]) -> None:
@@ -85,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="repetitions per figure")
     args = parser.parse_args()
-    bundle = _shared_data() / "advisory-db.bundle"
+    bundle = shared_data() / "advisory-db.bundle"
     if not bundle.is_file():
         sys.exit(f"bench_advisory_db: {bundle} not found (set CRATEWATCH_SHARED_DATA)")
 

@@ -9,43 +9,27 @@ dependency tree (from ``../shared/data/lockfiles``); prints figures only.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from _common import REPO_ROOT, shared_data, time_runs
+
 sys.path.insert(0, str(REPO_ROOT))  # the test helpers build the binaries
 
-from tests.binaries.payloads import audit_json, compressed, lockfile_tree  # noqa: E402
-from tests.binaries.toolchain import Toolchain  # noqa: E402
+from tests.binaries.payloads import audit_json, compressed, lockfile_tree
+from tests.binaries.toolchain import Toolchain
 
-from cratewatch.binaries import (  # noqa: E402
+from cratewatch.binaries import (
     AuditableDeps,
     DependencyGraph,
     packages_for_audit,
     parse_audit_json,
     read_auditable,
 )
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
-
-
-def _timings(action: Callable[[], object], runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def _show(label: str, timings: list[float]) -> None:
@@ -58,7 +42,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
 
-    tree = lockfile_tree(_shared_data() / "lockfiles" / "nushell__nushell" / "Cargo.lock", "nu")
+    tree = lockfile_tree(shared_data() / "lockfiles" / "nushell__nushell" / "Cargo.lock", "nu")
     raw = audit_json(tree)
     section = {".dep-v0": compressed(raw)}
     print(
@@ -88,23 +72,23 @@ def main() -> None:
 
         print(f"read_auditable, {runs} runs each:")
         for label, path in binaries.items():
-            _show(label, _timings(lambda path=path: read_auditable(path), runs))  # type: ignore[misc]
+            _show(label, time_runs(lambda path=path: read_auditable(path), runs))  # type: ignore[misc]
 
         print("the steps:")
         _show(
             "parse_audit_json (no binary, no zlib)",
-            _timings(lambda: parse_audit_json(raw, origin="bench"), runs),
+            time_runs(lambda: parse_audit_json(raw, origin="bench"), runs),
         )
         deps = read_auditable(big)
         assert isinstance(deps, AuditableDeps)
-        _show("packages_for_audit", _timings(lambda: packages_for_audit(deps), runs))
+        _show("packages_for_audit", time_runs(lambda: packages_for_audit(deps), runs))
 
         def every_path() -> None:
             graph = DependencyGraph(deps)
             for name, version, _ in packages_for_audit(deps):
                 graph.paths(name, version)
 
-        _show(f"dependency_paths for all {len(deps.packages)} packages", _timings(every_path, 3))
+        _show(f"dependency_paths for all {len(deps.packages)} packages", time_runs(every_path, 3))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")

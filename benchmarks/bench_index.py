@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import random
 import resource
 import statistics
@@ -33,17 +32,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _common import shared_data
+
 from cratewatch.registry.dirindex import DirIndex
 from cratewatch.registry.gitindex import GitIndex
 from cratewatch.registry.index import Index, open_index
 from cratewatch.registry.parse import parse_index_file
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 class _Timer:
@@ -132,7 +126,7 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=2000, help="random crates to look up")
     parser.add_argument("--dir", action="store_true", help="also time the directory backend")
     args = parser.parse_args()
-    bundle = _shared_data() / "crates-io-index-2020.bundle"
+    bundle = shared_data() / "crates-io-index-2020.bundle"
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
         with _Timer() as clone:
             index = open_index(str(bundle), cache_dir=Path(tmp))

@@ -7,31 +7,13 @@ Run: ``uv run python benchmarks/bench_lockfile.py [--runs N]``. Reads the real l
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import time
 import tomllib
-from collections.abc import Callable
-from pathlib import Path
+
+from _common import shared_data, time_runs
 
 from cratewatch.lockfile import parse_lockfile
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
-
-
-def _timings(action: Callable[[], object], runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def _show(label: str, timings: list[float]) -> None:
@@ -46,9 +28,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="timed runs per figure")
     args = parser.parse_args()
-    files = sorted((_shared_data() / "lockfiles").glob("*/Cargo.lock"))
+    files = sorted((shared_data() / "lockfiles").glob("*/Cargo.lock"))
     if not files:
-        print(f"no lockfiles under {_shared_data() / 'lockfiles'}", file=sys.stderr)
+        print(f"no lockfiles under {shared_data() / 'lockfiles'}", file=sys.stderr)
         return 1
     largest = max(files, key=lambda f: f.stat().st_size)
     text = largest.read_text()
@@ -59,19 +41,19 @@ def main() -> int:
         f"  {len(text.encode()):,} bytes, {text.count(chr(10)):,} lines, format v{lock.version}, "
         f"{len(lock.packages):,} packages, {edges:,} edges, {len(lock.roots)} roots"
     )
-    _show("tomllib.loads only", _timings(lambda: tomllib.loads(text), args.runs))
-    _show("parse_lockfile (warm caches)", _timings(lambda: parse_lockfile(text), args.runs))
+    _show("tomllib.loads only", time_runs(lambda: tomllib.loads(text), args.runs))
+    _show("parse_lockfile (warm caches)", time_runs(lambda: parse_lockfile(text), args.runs))
 
     def all_paths() -> None:
         fresh = parse_lockfile(text)
         for package in fresh.packages:
             fresh.paths_to_roots(package, limit=10)
 
-    _show("parse + paths_to_roots(all, 10)", _timings(all_paths, max(1, args.runs // 4)))
+    _show("parse + paths_to_roots(all, 10)", time_runs(all_paths, max(1, args.runs // 4)))
     total = sum(len(f.read_text()) for f in files)
     _show(
         f"parse all {len(files)} real lockfiles",
-        _timings(lambda: [parse_lockfile(f.read_text()) for f in files], max(1, args.runs // 4)),
+        time_runs(lambda: [parse_lockfile(f.read_text()) for f in files], max(1, args.runs // 4)),
     )
     print(f"  ({total:,} characters in all)")
     return 0

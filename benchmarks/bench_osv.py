@@ -8,34 +8,17 @@ directory once; prints figures only.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+
+from _common import shared_data, time_runs
 
 from cratewatch.advisories.database import load_database
 from cratewatch.advisories.osv import export_osv, load_osv
 from cratewatch.advisories.ranges import affected_ranges
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
-
-
-def _timings(action: Callable[[], object], runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def _show(label: str, timings: list[float], per: int = 0) -> None:
@@ -48,7 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="repetitions per figure")
     runs = parser.parse_args().runs
-    bundle = _shared_data() / "advisory-db.bundle"
+    bundle = shared_data() / "advisory-db.bundle"
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         clone = tmp / "advisory-db"
@@ -61,22 +44,22 @@ def main() -> None:
             for a in db.advisories:
                 affected_ranges(a.patched, a.unaffected)
 
-        _show("affected_ranges, every advisory", _timings(ranges, runs), len(db))
+        _show("affected_ranges, every advisory", time_runs(ranges, runs), len(db))
         fresh = iter(range(runs))
         _show(
             "export_osv into an empty directory",
-            _timings(lambda: export_osv(db, tmp / f"fresh{next(fresh)}"), runs),
+            time_runs(lambda: export_osv(db, tmp / f"fresh{next(fresh)}"), runs),
             len(crates),
         )
         out = tmp / "fresh0"
-        _show("export_osv again (all unchanged)", _timings(lambda: export_osv(db, out), runs))
-        _show("load_osv from the directory", _timings(lambda: load_osv(out), runs), len(crates))
+        _show("export_osv again (all unchanged)", time_runs(lambda: export_osv(db, out), runs))
+        _show("load_osv from the directory", time_runs(lambda: load_osv(out), runs), len(crates))
         archive = tmp / "all.zip"
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for file in sorted(out.glob("*.json")):
                 z.write(file, file.name)
         size = archive.stat().st_size / 1024
-        _show(f"load_osv from all.zip ({size:.0f} KiB)", _timings(lambda: load_osv(archive), runs))
+        _show(f"load_osv from all.zip ({size:.0f} KiB)", time_runs(lambda: load_osv(archive), runs))
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@ runs, in seconds, per lockfile:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from _common import shared_data
 
 from cratewatch.lockfile import load_lockfile
 from cratewatch.sbom.cyclonedx import CycloneDxEncoding, DocumentSettings, render_cyclonedx
@@ -26,13 +27,6 @@ from cratewatch.sbom.spdx import SpdxEncoding, render_spdx
 from cratewatch.vet.check import crate_graph_from_lockfile, vet_check
 from cratewatch.vet.files import parse_audits, parse_config
 from cratewatch.vet.model import ImportsLock, Store
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 def _best(run: Callable[[], object], repeat: int = 2) -> float:
@@ -91,7 +85,7 @@ def _row(path: Path) -> tuple[int, list[float]]:
 
 
 def main() -> None:
-    lockfiles = sorted((_shared_data() / "lockfiles").glob("*/Cargo.lock"))
+    lockfiles = sorted((shared_data() / "lockfiles").glob("*/Cargo.lock"))
     print(
         f"{'lockfile':32} {'pkgs':>5} {'graph':>7} {'cdx-json':>9} {'cdx-xml':>8} "
         f"{'spdx-json':>10} {'vet':>7}"

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import gc
 import json
-import os
 import random
 import subprocess
 import sys
@@ -26,16 +25,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _common import shared_data
+
 from cratewatch.semver import InvalidVersion, InvalidVersionReq, Version, VersionReq
 from cratewatch.semver._req import _parse_req
 from cratewatch.semver._version import _parse_version
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("CRATEWATCH_SHARED_DATA")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 def _index_lines(bundle: Path, into: Path) -> Iterator[dict[str, object]]:
@@ -151,7 +145,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=200_000, help="dependencies to match")
     args = parser.parse_args()
-    bundle = _shared_data() / "crates-io-index-2020.bundle"
+    bundle = shared_data() / "crates-io-index-2020.bundle"
     if not bundle.is_file():
         print(f"no index bundle at {bundle} (set CRATEWATCH_SHARED_DATA)", file=sys.stderr)
         return 1
