@@ -166,7 +166,7 @@ def dataset(
     fresh: bool,
 ) -> None:
     """Resolve and audit every crate of an index into a Parquet dataset."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     opened = open_database(db_options)
     echo_warnings(opened.warnings)
     with open_index(index_spec, cache_dir=db_options.cache_dir) as index:
@@ -363,7 +363,7 @@ def _print_table(result: QueryResult) -> None:
     click.echo(f"{len(result.rows)} row(s)", err=True)
 
 
-def _bins(text: str) -> tuple[int, ...]:
+def _bins(_ctx: click.Context, _param: click.Parameter, text: str) -> tuple[int, ...]:
     try:
         bins = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
     except ValueError as e:
@@ -392,6 +392,7 @@ def _bins(text: str) -> tuple[int, ...]:
     "--bins",
     default=",".join(str(b) for b in DEFAULT_BINS),
     show_default=True,
+    callback=_bins,
     help="Lower bounds of the popularity groups (downloads), increasing, starting at 0.",
 )
 @click.option(
@@ -414,7 +415,7 @@ def report(
     data: Path,
     out: Path,
     min_downloads: int,
-    bins: str,
+    bins: tuple[int, ...],
     downloads_column: str | None,
     top: int,
 ) -> None:
@@ -423,7 +424,7 @@ def report(
 
     options = Options(
         min_downloads=min_downloads,
-        bins=_bins(bins),
+        bins=bins,
         downloads_column=downloads_column,
         top=top,
     )

@@ -124,12 +124,18 @@ def run_query(catalog: Path, sql: str, *, max_rows: int = 100_000) -> QueryResul
         )
     try:
         with duckdb.connect(str(catalog), read_only=True) as db:
-            cursor = db.execute(sql)
-            description = cursor.description
-            if not description:  # a statement without a result
+            relation: Any = db.sql(sql)  # None for statements without rows
+            if relation is None:  # a statement without a result
                 return QueryResult(columns=(), rows=[], truncated=False)
-            columns = tuple(str(d[0]) for d in description)
-            rows = cursor.fetchmany(max_rows + 1)
+            # through Arrow: time zones need no pytz, lists and structs come back as such
+            reader = relation.to_arrow_reader(min(max_rows + 1, 65_536))
+            columns = tuple(reader.schema.names)
+            rows: list[tuple[Any, ...]] = []
+            for batch in reader:
+                values = batch.to_pydict()
+                rows.extend(zip(*(values[c] for c in columns), strict=True))
+                if len(rows) > max_rows:
+                    break
     except duckdb.Error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CatalogError(f"{catalog}: query failed: {first}") from e
