@@ -149,6 +149,10 @@ INDEX = [
     line("mfdefault", "1.0.0", dep("mf-x", "^1", features=["default"])),
     line("mfslash", "1.0.0", dep("fo", "^1", features=["fo-dep/alloc"])),
     line("mfdepsyntax", "1.0.0", dep("fo", "^1", features=["dep:fo-hidden"])),
+    # a feature that includes itself aborts the resolution (no older version is tried)
+    line("fc", "1.0.0", features={"default": []}),
+    line("fc", "1.1.0", features={"default": ["default"]}),
+    line("fcroot", "1.0.0", dep("fc", "^1")),
     # names are matched exactly: a differently-cased request finds nothing
     line("CaseCrate", "1.0.0"),
     line("caseroot", "1.0.0", dep("casecrate", "^1")),
@@ -228,6 +232,7 @@ CASES = [
     Case("dependency-feature-with-slash", R("mfslash"), check=_fails),
     Case("dependency-feature-dep-syntax", R("mfdepsyntax"), check=_fails),
     Case("case-sensitive-dependency", R("caseroot"), check=_fails),
+    Case("feature-cycle-is-fatal", R("fcroot"), check=_fails),
     Case("case-kept-root", R("CaseCrate"), check=_has("CaseCrate@1.0.0")),
     Case("cycle", R("cy-a"), check=_fails),
     Case("normal-and-build", R("mk"), check=_has("ud@0.1.0")),

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import assert_never
 
 from cratewatch.resolver.candidates import CandidateList, CandidateSource
 from cratewatch.resolver.summary import DEP, FEATURE, Dep, FeatureValue, Summary
 
-__all__ = ["DepInfo", "Expanded", "Expander", "FeatureProblem"]
+__all__ = ["DepInfo", "Expanded", "Expander", "FeatureProblem", "ProblemKind"]
 
 DepInfo = tuple[Dep, CandidateList, frozenset[str]]
 """A dependency to activate, its candidates, and the features to ask of the chosen one."""
@@ -40,43 +42,63 @@ class Expanded:
     """Dependencies to activate, fewest candidates first (Cargo's stable sort)."""
 
 
+class ProblemKind(StrEnum):
+    """Why a version cannot give what a dependency asks (Cargo's ``RequirementError``)."""
+
+    MISSING_FEATURE = "missing-feature"
+    """No feature of that name."""
+    REQUIRED_DEPENDENCY = "required-dependency"
+    """The name is a non-optional dependency, which has no feature."""
+    HIDDEN_DEPENDENCY = "hidden-dependency"
+    """The name is an optional dependency only enabled with ``dep:`` syntax."""
+    MISSING_DEPENDENCY = "missing-dependency"
+    """``x/f`` names no dependency at all."""
+    CYCLE = "cycle"
+    """A feature includes itself: Cargo aborts the whole resolution."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureProblem:
     """The request cannot be met by this version."""
 
-    kind: str
-    """``missing-feature``, ``required-dependency``, ``hidden-dependency``,
-    ``missing-dependency`` (all reject the candidate) or ``cycle`` (fails the resolution)."""
+    kind: ProblemKind
+    """What is wrong; every kind but :attr:`ProblemKind.CYCLE` only rejects the candidate."""
     name: str
     """The feature or dependency concerned."""
 
     @property
     def fatal(self) -> bool:
         """Whether Cargo aborts the whole resolution instead of trying another candidate."""
-        return self.kind == "cycle"
+        return self.kind is ProblemKind.CYCLE
 
     def describe(self, summary: Summary) -> str:
         """A sentence about ``summary`` and this problem."""
         who = f"`{summary.describe()}`"
-        if self.kind == "cycle":
-            return f"cyclic feature dependency: feature `{self.name}` of {who} depends on itself"
-        if self.kind == "missing-dependency":
-            return f"{who} does not have a dependency named `{self.name}`"
-        if self.kind == "required-dependency":
-            return (
-                f"{who} does not have feature `{self.name}` (it has a required dependency "
-                "with that name, but only optional dependencies can be used as features)"
-            )
-        if self.kind == "hidden-dependency":
-            return (
-                f"{who} does not have feature `{self.name}` (its optional dependency of that "
-                "name is only enabled with `dep:` syntax)"
-            )
-        return f"{who} does not have the feature `{self.name}`"
+        match self.kind:
+            case ProblemKind.CYCLE:
+                return (
+                    f"cyclic feature dependency: feature `{self.name}` of {who} depends on itself"
+                )
+            case ProblemKind.MISSING_DEPENDENCY:
+                return f"{who} does not have a dependency named `{self.name}`"
+            case ProblemKind.REQUIRED_DEPENDENCY:
+                return (
+                    f"{who} does not have feature `{self.name}` (it has a required dependency "
+                    "with that name, but only optional dependencies can be used as features)"
+                )
+            case ProblemKind.HIDDEN_DEPENDENCY:
+                return (
+                    f"{who} does not have feature `{self.name}` (its optional dependency of "
+                    "that name is only enabled with `dep:` syntax)"
+                )
+            case ProblemKind.MISSING_FEATURE:
+                return f"{who} does not have the feature `{self.name}`"
+            case _:
+                assert_never(self.kind)
 
 
 class _Missing(Exception):
-    def __init__(self, kind: str, name: str) -> None:
+    def __init__(self, kind: ProblemKind, name: str) -> None:
         super().__init__(kind, name)
         self.kind = kind
         self.name = name
@@ -106,7 +128,7 @@ class _Requirements:
             tag, name, dep_feature, weak = fv
             if tag == FEATURE:
                 if name == current:
-                    raise _Missing("cycle", name)
+                    raise _Missing(ProblemKind.CYCLE, name)
                 self._enter(name, stack)
             elif tag == DEP:
                 self.deps.setdefault(name, set())
@@ -128,13 +150,13 @@ class _Requirements:
             raise _Missing(self._missing_kind(feat), feat)
         stack.append((feat, iter(fvs)))
 
-    def _missing_kind(self, feat: str) -> str:
+    def _missing_kind(self, feat: str) -> ProblemKind:
         same = [d for d in self.summary.deps if d.name == feat]
         if not same:
-            return "missing-feature"
+            return ProblemKind.MISSING_FEATURE
         if any(d.optional for d in same):
-            return "hidden-dependency"
-        return "required-dependency"
+            return ProblemKind.HIDDEN_DEPENDENCY
+        return ProblemKind.REQUIRED_DEPENDENCY
 
 
 class Expander:
@@ -186,6 +208,6 @@ class Expander:
         names = summary.dep_names
         for name in reqs.deps:
             if name not in names:
-                return FeatureProblem(kind="missing-dependency", name=name)
+                return FeatureProblem(kind=ProblemKind.MISSING_DEPENDENCY, name=name)
         found.sort(key=lambda info: len(info[1].summaries))
         return Expanded(used=frozenset(reqs.features), deps=tuple(found))
