@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from cratewatch.cli.main import main
-from tests.inspect.crates import index_line, make_crate, manifest, sha256, write_index
+from tests.crates import index_line, make_crate, manifest, sha256, write_index
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "inspect"
 EVIL = str(CORPUS / "malicious" / "finch-env-post")

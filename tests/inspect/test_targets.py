@@ -14,7 +14,7 @@ from cratewatch.inspect.targets import inspect_lockfile, inspect_spec, parse_spe
 from cratewatch.lockfile import parse_lockfile
 from cratewatch.registry.crates import CrateFetcher
 from cratewatch.registry.index import Index, open_index
-from tests.inspect.crates import index_line, make_crate, manifest, sha256, write_index
+from tests.crates import index_line, make_crate, manifest, sha256, write_index
 from tests.test_archive import Entry
 from tests.test_archive import make_crate as make_raw_crate
 

@@ -12,8 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from cratewatch.cli.main import main
+from tests.crates import lines, make_crate
 from tests.policy.cargo_project import CargoProject, VendoredCrate, manifest
-from tests.vet.crates import lines, make_crate
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

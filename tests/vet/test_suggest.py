@@ -19,7 +19,7 @@ from cratewatch.vet.suggest import (
     diffstat,
     suggest_audits,
 )
-from tests.vet.crates import lines, make_crate
+from tests.crates import lines, make_crate
 
 BASE = lines(100)
 CHANGED = BASE.replace("line 10\n", "line ten\n").replace("line 50\n", "") + "line 100\nline 101\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.inspect.crates import make_crate, manifest, sha256
+from tests.crates import make_crate, manifest, sha256
 from tests.inspect.gitindex import init_index, line, publish
 
 EXFIL_BUILD_RS = """use std::io::Write;

@@ -19,7 +19,7 @@ from cratewatch.watch.alerts import Webhook
 from cratewatch.watch.follow import GitFollower, NameFollower
 from cratewatch.watch.state import InvalidState, WatchState, load_state, save_state
 from tests.conftest import ASSETS
-from tests.inspect.crates import index_line, sha256, write_index
+from tests.crates import index_line, sha256, write_index
 from tests.inspect.gitindex import git
 from tests.watch.registry import Registry
 

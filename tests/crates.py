@@ -1,4 +1,5 @@
-"""Building real .crate files and a directory index for tests."""
+"""Building real ``.crate`` files (gzip'd tarballs under ``NAME-VERSION/``) and a directory
+index for the tests."""
 
 from __future__ import annotations
 
@@ -59,3 +60,8 @@ def write_index(root: Path, dl: str, crates: Mapping[str, list[str]]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(line + "\n" for line in lines))
     return root
+
+
+def lines(count: int, *, prefix: str = "line") -> str:
+    """*count* numbered lines (file contents of a known size)."""
+    return "".join(f"{prefix} {i}\n" for i in range(count))
