@@ -54,10 +54,15 @@ class VendoredCrate:
     ``git+URL[?branch=..]``."""
     modes: Mapping[str, int] = field(default_factory=dict)
     """File modes to set (e.g. ``0o755`` for an executable script)."""
+    sha256: str = ""
+    """The ``.crate`` SHA-256 the vendor directory declares (a real lockfile's checksum);
+    empty: a stand-in derived from the source, name and version."""
 
     @property
     def checksum(self) -> str:
-        """A stand-in for the ``.crate`` SHA-256 (the vendor directory declares it)."""
+        """The ``.crate`` SHA-256 the vendor directory declares (:attr:`sha256` or a stand-in)."""
+        if self.sha256:
+            return self.sha256
         return hashlib.sha256(f"{self.source} {self.name} {self.version}".encode()).hexdigest()
 
     @property
