@@ -72,16 +72,21 @@ def run_cargo_metadata(
     """Run ``cargo metadata --locked`` for *manifest* and return the parsed JSON.
 
     ``--locked`` keeps cargo from rewriting the lockfile being audited; *offline* adds
-    ``--offline`` so an audit never downloads anything on its own.
+    ``--offline`` so an audit never downloads anything on its own. cargo runs in the
+    manifest's directory: cargo finds its configuration (``.cargo/config.toml`` source
+    replacement for vendored crates, ``[patch]``, registries) from the working directory, so
+    the project's own configuration applies wherever cratewatch was started.
     """
     command = [cargo, "metadata", "--format-version", "1", "--locked"]
-    command += ["--manifest-path", str(manifest), *selection.cargo_args()]
+    absolute = manifest.absolute()
+    command += ["--manifest-path", str(absolute), *selection.cargo_args()]
     if offline:
         command.append("--offline")
     try:
         result = subprocess.run(
             command,
             capture_output=True,
+            cwd=absolute.parent,
             timeout=_TIMEOUT_SECONDS,
             check=False,
             env=dict(env) if env is not None else None,
