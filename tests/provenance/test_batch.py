@@ -19,6 +19,7 @@ from cratewatch.provenance.batch import (
     BatchConfig,
     BatchItem,
     InvalidCrateList,
+    SchedulerUnavailable,
     plan_from_file,
     row_schema,
     run_batch,
@@ -159,8 +160,34 @@ def test_dask_cluster_runs_the_same_work(
             store=ResultStore(out, row_schema()),
             scheduler=cluster.scheduler_address,
         )
-    assert summary.checked == len(items) == 9
-    expected = {k: v for k, v in _expected(releases).items() if k[0] in ("gamma", "loose", "alpha")}
+        assert summary.checked == len(items) == 9
+        # the same through the command line
+        listing = tmp_path / "crates.txt"
+        listing.write_text("beta@1.1.0\ngone\n")
+        result = CliRunner().invoke(
+            cli,
+            [
+                "provenance",
+                "batch",
+                "--crates",
+                str(listing),
+                "--index",
+                str(registry),
+                "--out",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--url-rewrite",
+                "=".join(releases.rewrite),
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "checked 2, skipped 0" in result.output
+    wanted = ("gamma", "loose", "alpha")
+    expected = {k: v for k, v in _expected(releases).items() if k[0] in wanted}
+    expected |= {("beta", "1.1.0"): "match", ("gone", "0.9.0"): "repository-unreachable"}
     assert _statuses(out) == expected
 
 
@@ -218,3 +245,20 @@ def test_cli_batch_top_and_site(releases: Releases, registry: Path, tmp_path: Pa
     both = runner.invoke(cli, ["provenance", "batch", "--index", str(registry), "--out", "x"])
     assert both.exit_code == 2
     assert "give exactly one of --crates FILE and --top N" in both.output
+
+
+def test_unreachable_scheduler(releases: Releases, registry: Path, tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "r.parquet", row_schema())
+    with pytest.raises(SchedulerUnavailable) as error:
+        run_batch(
+            _items(registry)[:1],
+            config=_config(releases, registry, tmp_path / "cache"),
+            store=store,
+            scheduler="tcp://127.0.0.1:1",
+            connect_timeout=1.0,
+        )
+    store.close()
+    assert str(error.value).startswith(
+        "tcp://127.0.0.1:1: cannot connect to the Dask scheduler: Timed out trying to connect"
+    )
+    assert str(error.value).endswith("or leave out --scheduler to run on local threads")

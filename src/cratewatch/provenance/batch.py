@@ -312,6 +312,7 @@ def run_batch(
     retry: frozenset[str] = frozenset(),
     on_start: Callable[[int, int], None] = lambda todo, skipped: None,
     on_result: Callable[[dict[str, Any]], None] = lambda row: None,
+    connect_timeout: float = 20.0,
 ) -> BatchSummary:
     """Check every item not already in *store* and compact the store.
 
@@ -319,11 +320,17 @@ def run_batch(
     (``tcp://HOST:PORT``) whose workers share *config*'s cache directory. *retry* names
     statuses (``error``, ``repository-unreachable``...) whose stored results are checked again.
     *on_start* receives ``(to check, skipped)``, *on_result* each row as it is stored.
+    Raises :class:`SchedulerUnavailable` when the scheduler does not answer within
+    *connect_timeout* seconds.
     """
     done = store.finished(retry=retry)
     todo = [item for item in items if (item.name, item.version) not in done]
     on_start(len(todo), len(items) - len(todo))
-    rows = _on_dask(todo, config, scheduler) if scheduler else _on_threads(todo, config, threads)
+    rows = (
+        _on_dask(todo, config, scheduler, connect_timeout)
+        if scheduler
+        else _on_threads(todo, config, threads)
+    )
     try:
         for row in rows:
             store.add(row)
@@ -360,12 +367,12 @@ def _on_threads(
 
 
 def _on_dask(
-    items: Sequence[BatchItem], config: BatchConfig, scheduler: str
+    items: Sequence[BatchItem], config: BatchConfig, scheduler: str, connect_timeout: float
 ) -> Generator[dict[str, Any], None, None]:
     # heavy and only partly typed: imported for clusters only, used through Any
     distributed: Any = importlib.import_module("distributed")
     try:
-        client = distributed.Client(scheduler, timeout="20s", set_as_default=False)
+        client = distributed.Client(scheduler, timeout=f"{connect_timeout}s", set_as_default=False)
     except (OSError, TimeoutError) as e:
         raise SchedulerUnavailable(
             f"{scheduler}: cannot connect to the Dask scheduler: {e}; check the address, or "
