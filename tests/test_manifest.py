@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import doctest
-import json
-import os
 import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +36,7 @@ from cratewatch.manifest import (
     resolve_workspace_inheritance,
 )
 from cratewatch.semver import Version, VersionReq
+from tests.manifest_cargo import cargo_dependencies, cargo_metadata, needs_cargo, our_dependencies
 
 _KIND_KEYS = {
     DepKind.NORMAL: ("dependencies",),
@@ -256,7 +254,7 @@ def test_every_dependency_in_file_order(full: Manifest) -> None:
     assert local.effective_req == VersionReq.STAR
 
 
-@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not on PATH")
+@needs_cargo
 def test_full_fixture_agrees_with_cargo_metadata(
     assets: Path, tmp_path: Path, full: Manifest
 ) -> None:
@@ -277,62 +275,14 @@ def test_full_fixture_agrees_with_cargo_metadata(
         (tmp_path / directory / "Cargo.toml").write_text(
             f'[package]\nname = "{name}"\nversion = "0.1.0"\n'
         )
-    (package,) = _cargo_metadata(root, tmp_path / "cargo-home")["packages"]
+    (package,) = cargo_metadata(root, tmp_path / "cargo-home")["packages"]
     assert full.package is not None
     assert package["version"] == str(full.package.version)
     assert package["links"] == full.package.links
     assert full.package.publish == ("internal",)
     assert package["publish"] == ["internal"]
     assert package["features"] == {k: list(v) for k, v in full.features.items()}
-    assert _cargo_view(full, root) == sorted(
-        _normalize_cargo_dep(d, root) for d in package["dependencies"]
-    )
-
-
-def _cargo_metadata(directory: Path, cargo_home: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        ["cargo", "metadata", "--no-deps", "--format-version", "1", "--offline"],
-        cwd=directory,
-        env={**os.environ, "CARGO_HOME": str(cargo_home)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def _normalize_cargo_dep(dep: dict[str, Any], root: Path) -> tuple[object, ...]:
-    path = dep.get("path")
-    return (
-        dep["rename"] or dep["name"],
-        dep["name"],
-        dep["req"],
-        dep["kind"] or "normal",
-        dep["target"],
-        dep["optional"],
-        dep["uses_default_features"],
-        tuple(dep["features"]),
-        None if path is None else str(Path(path).resolve()),
-    )
-
-
-def _cargo_view(manifest: Manifest, root: Path) -> list[tuple[object, ...]]:
-    return sorted(
-        (
-            d.name,
-            d.package,
-            str(d.effective_req),
-            d.kind.value,
-            d.target,
-            d.optional,
-            d.default_features,
-            d.features,
-            None if d.path is None else str((root / d.path).resolve()),
-        )
-        for d in manifest.dependencies
-    )
+    assert our_dependencies(full, root) == cargo_dependencies(package)
 
 
 # --- small manifests --------------------------------------------------------------------------

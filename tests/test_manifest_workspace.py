@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cratewatch.manifest import (
     DepKind,
     InvalidManifest,
-    Manifest,
     WorkspaceInherited,
     load_manifest,
     parse_manifest,
@@ -22,54 +17,7 @@ from cratewatch.manifest import (
     workspace_members,
 )
 from cratewatch.semver import Version, VersionReq
-
-needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not on PATH")
-
-
-def _cargo_metadata(directory: Path, cargo_home: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        ["cargo", "metadata", "--no-deps", "--format-version", "1", "--offline"],
-        cwd=directory,
-        env={**os.environ, "CARGO_HOME": str(cargo_home)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def _cargo_deps(package: dict[str, Any]) -> list[tuple[object, ...]]:
-    return sorted(
-        (
-            dep["rename"] or dep["name"],
-            dep["req"],
-            dep["kind"] or "normal",
-            dep["target"],
-            dep["optional"],
-            dep["uses_default_features"],
-            tuple(dep["features"]),
-            None if dep.get("path") is None else str(Path(dep["path"]).resolve()),
-        )
-        for dep in package["dependencies"]
-    )
-
-
-def _our_deps(manifest: Manifest, directory: Path) -> list[tuple[object, ...]]:
-    return sorted(
-        (
-            d.name,
-            str(d.effective_req),
-            d.kind.value,
-            d.target,
-            d.optional,
-            d.default_features,
-            d.features,
-            None if d.path is None else str((directory / d.path).resolve()),
-        )
-        for d in manifest.dependencies
-    )
+from tests.manifest_cargo import cargo_dependencies, cargo_metadata, needs_cargo, our_dependencies
 
 
 def _copy_workspace(assets: Path, tmp_path: Path) -> Path:
@@ -88,7 +36,7 @@ def _copy_workspace(assets: Path, tmp_path: Path) -> Path:
 def test_fixture_workspace_resolves_as_cargo_does(assets: Path, tmp_path: Path) -> None:
     root_dir = _copy_workspace(assets, tmp_path)
     root = load_manifest(root_dir / "Cargo.toml")
-    metadata = _cargo_metadata(root_dir, tmp_path / "cargo-home")
+    metadata = cargo_metadata(root_dir, tmp_path / "cargo-home")
     by_manifest = {Path(p["manifest_path"]).resolve(): p for p in metadata["packages"]}
     assert len(by_manifest) == 3
     for manifest_path, cargo in by_manifest.items():
@@ -102,7 +50,9 @@ def test_fixture_workspace_resolves_as_cargo_does(assets: Path, tmp_path: Path) 
         assert member.package.readme == cargo["readme"]
         if member.package.publish is False:
             assert cargo["publish"] == []
-        assert _our_deps(member, manifest_path.parent) == _cargo_deps(cargo), manifest_path
+        assert our_dependencies(member, manifest_path.parent) == cargo_dependencies(cargo), (
+            manifest_path
+        )
 
 
 def test_fixture_member_fields(assets: Path) -> None:
@@ -200,11 +150,11 @@ def test_default_features_merge_table_matches_cargo(tmp_path: Path) -> None:
     (tmp_path / "ws/Cargo.toml").write_text(root_text)
     (tmp_path / "ws/m/Cargo.toml").write_text(member_text)
     (tmp_path / "ws/m/src/lib.rs").touch()
-    (package,) = _cargo_metadata(tmp_path / "ws", tmp_path / "cargo-home")["packages"]
+    (package,) = cargo_metadata(tmp_path / "ws", tmp_path / "cargo-home")["packages"]
     resolved = resolve_workspace_inheritance(
         load_manifest(tmp_path / "ws/m/Cargo.toml"), load_manifest(tmp_path / "ws/Cargo.toml")
     )
-    assert _our_deps(resolved, tmp_path / "ws/m") == _cargo_deps(package)
+    assert our_dependencies(resolved, tmp_path / "ws/m") == cargo_dependencies(package)
 
 
 def test_resolving_twice_changes_nothing(assets: Path) -> None:
@@ -342,7 +292,7 @@ def test_members_match_cargo(tmp_path: Path) -> None:
     for path in ("apps/x/bin1", "apps/y/z/bin2", "crates/skip"):
         _crate(root / path, path.replace("/", "-"))
     (root / "tools/gamma").mkdir()
-    metadata = _cargo_metadata(root, tmp_path / "cargo-home")
+    metadata = cargo_metadata(root, tmp_path / "cargo-home")
     cargo_dirs = sorted(
         str(Path(p["manifest_path"]).parent.relative_to(root.resolve()))
         for p in metadata["packages"]
