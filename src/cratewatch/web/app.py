@@ -30,6 +30,7 @@ from cratewatch.registry.index import Index
 from cratewatch.web import api, pages
 from cratewatch.web.crates import CrateResolver
 from cratewatch.web.fastpath import CrateAdvisoriesFastPath
+from cratewatch.web.head import HeadAsGet
 from cratewatch.web.links import ServerLinks
 from cratewatch.web.reload import DatabaseReloader
 from cratewatch.web.responses import (
@@ -110,6 +111,7 @@ def create_app(
     context = WebContext(reloader=reloader, crates=CrateResolver(index), max_age=max_age)
     app.state.web = context
     app.add_middleware(CrateAdvisoriesFastPath, context=context)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD reaches the fast path and routes as GET
 
     @app.exception_handler(HttpProblem)
     async def on_problem(request: Request, exc: HttpProblem) -> Response:
@@ -122,6 +124,9 @@ def create_app(
         response = _problem(request, exc.status_code, code, message)
         if exc.headers:
             response.headers.update(exc.headers)
+        allow = response.headers.get("allow")
+        if allow is not None and "GET" in allow.split(", ") and "HEAD" not in allow:
+            response.headers["allow"] = f"{allow}, HEAD"  # HeadAsGet answers HEAD for GET
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -4,7 +4,9 @@
 (Overview tab), ``/crates/{name}/security[?version=]`` (Security tab) and
 ``/advisories/{id}``. A crate name in another spelling (``SmallVec``) redirects to the
 canonical one. The page content comes from :mod:`cratewatch.web.view`; these routes only
-resolve, render and cache.
+resolve, render and cache. They run on the event loop (rendering is CPU work, a thread pool
+would only add hand-overs of the GIL); index lookups, which may read files or the network, run
+in the thread pool.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -60,9 +63,12 @@ def _html(
     )
 
 
-def _resolve(ctx: WebContext, snap: Snapshot, name: str) -> KnownCrate:
+async def _resolve(ctx: WebContext, snap: Snapshot, name: str) -> KnownCrate:
     try:
-        resolved = ctx.crates.resolve(snap, name)
+        if ctx.crates.index is None:
+            resolved = ctx.crates.resolve(snap, name)
+        else:
+            resolved = await run_in_threadpool(ctx.crates.resolve, snap, name)
     except IndexUnavailable as e:
         raise HttpProblem(503, "index_unavailable", str(e)) from e
     if not isinstance(resolved, KnownCrate):
@@ -78,7 +84,7 @@ def _canonical(request: Request, known: KnownCrate, name: str, path: str) -> Res
 
 
 @router.get("/")
-def home(request: Request, ctx: Ctx) -> Response:
+async def home(request: Request, ctx: Ctx) -> Response:
     snap = ctx.snapshot()
 
     def build() -> str:
@@ -95,7 +101,7 @@ def home(request: Request, ctx: Ctx) -> Response:
     return _html(request, ctx, snap, build)
 
 
-def _direct_hit(ctx: WebContext, snap: Snapshot, query: str) -> str | None:
+async def _direct_hit(ctx: WebContext, snap: Snapshot, query: str) -> str | None:
     """Where a query that names exactly one thing goes: an advisory id or alias, a crate."""
     if not query:
         return None
@@ -106,18 +112,18 @@ def _direct_hit(ctx: WebContext, snap: Snapshot, query: str) -> str | None:
     data = snap.crate(query)
     if data is not None:
         return LINKS.crate(data.name)
-    if ctx.crates.index is not None and ctx.crates.in_index(query):
+    if ctx.crates.index is not None and await run_in_threadpool(ctx.crates.in_index, query):
         return LINKS.crate(query)
     return None
 
 
 @router.get("/search")
-def search_page(
+async def search_page(
     request: Request, ctx: Ctx, q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = ""
 ) -> Response:
     snap = ctx.snapshot()
     results = snap.search(q)
-    target = _direct_hit(ctx, snap, results.query)
+    target = await _direct_hit(ctx, snap, results.query)
     if target is not None:
         return RedirectResponse(target, status_code=303)
 
@@ -135,9 +141,11 @@ def search_page(
 
 
 @router.get("/crates/{name}")
-def crate_page(request: Request, ctx: Ctx, name: str, version: VersionParam = None) -> Response:
+async def crate_page(
+    request: Request, ctx: Ctx, name: str, version: VersionParam = None
+) -> Response:
     snap = ctx.snapshot()
-    known = _resolve(ctx, snap, name)
+    known = await _resolve(ctx, snap, name)
     redirect = _canonical(request, known, name, LINKS.crate(known.name))
     if redirect is not None:
         return redirect
@@ -164,9 +172,11 @@ def crate_page(request: Request, ctx: Ctx, name: str, version: VersionParam = No
 
 
 @router.get("/crates/{name}/security")
-def security_tab(request: Request, ctx: Ctx, name: str, version: VersionParam = None) -> Response:
+async def security_tab(
+    request: Request, ctx: Ctx, name: str, version: VersionParam = None
+) -> Response:
     snap = ctx.snapshot()
-    known = _resolve(ctx, snap, name)
+    known = await _resolve(ctx, snap, name)
     redirect = _canonical(request, known, name, LINKS.security(known.name))
     if redirect is not None:
         return redirect
@@ -197,7 +207,7 @@ def security_tab(request: Request, ctx: Ctx, name: str, version: VersionParam = 
 
 
 @router.get("/advisories/{advisory_id}")
-def advisory_page(request: Request, ctx: Ctx, advisory_id: str) -> Response:
+async def advisory_page(request: Request, ctx: Ctx, advisory_id: str) -> Response:
     snap = ctx.snapshot()
     adv = snap.advisory(advisory_id) if len(advisory_id) <= MAX_QUERY_CHARS else None
     if adv is None:

@@ -33,6 +33,8 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # the templates are package files: no stat() of every template on every render
+        auto_reload=False,
     )
     env.filters["inline_md"] = render_inline
     return env
