@@ -18,7 +18,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -36,8 +37,9 @@ from cratewatch.cli.check_inputs import (
 )
 from cratewatch.cli.dbopts import echo_warnings, output_console
 from cratewatch.errors import CratewatchError
-from cratewatch.policy.config import TEMPLATE
+from cratewatch.policy.config import TEMPLATE, PolicyConfig
 from cratewatch.policy.diagnostics import CODES, Check, LintLevel, Severity
+from cratewatch.policy.graph import CrateGraph, GraphTarget
 from cratewatch.policy.graph_metadata import MetadataOptions
 from cratewatch.policy.license_gather import Licensed, gather_license
 from cratewatch.policy.licenses import checked_crates
@@ -128,7 +130,88 @@ def check() -> None:
     """
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GraphSelection:
+    """The options that choose the config and the crate graph (``check run``, ``check list``)."""
+
+    manifest_path: Path
+    """``--manifest-path``."""
+    config_path: Path | None
+    """``--config``."""
+    metadata_path: Path | None
+    """``--metadata-path``."""
+    no_cargo: bool
+    """``--no-cargo``."""
+    vendor_dirs: tuple[Path, ...]
+    """``--vendor``."""
+    no_download: bool
+    """``--no-download``."""
+    offline: bool
+    """``--offline``."""
+    locked: bool
+    """``--locked``."""
+    frozen: bool
+    """``--frozen``."""
+    features: tuple[str, ...]
+    """``--features`` as given (comma or space separated groups)."""
+    all_features: bool
+    """``--all-features``."""
+    no_default_features: bool
+    """``--no-default-features``."""
+    targets: tuple[str, ...]
+    """``--target``."""
+    exclude_dev: bool
+    """``--exclude-dev``."""
+    exclude: tuple[str, ...]
+    """``--exclude``."""
+
+    def config(self) -> tuple[PolicyConfig, str | None]:
+        """The policy config, and a note when the defaults are used."""
+        return read_config(self.config_path, project_dir(self.manifest_path))
+
+    def inputs(self) -> GraphInputs:
+        """How to build the crate graph."""
+        return GraphInputs(
+            manifest_path=self.manifest_path,
+            metadata_path=self.metadata_path,
+            use_cargo=not self.no_cargo,
+            options=MetadataOptions(
+                features=tuple(
+                    f for group in self.features for f in group.replace(",", " ").split()
+                ),
+                all_features=self.all_features,
+                no_default_features=self.no_default_features,
+                offline=self.offline or self.frozen,
+                locked=self.locked,
+                frozen=self.frozen,
+            ),
+            vendor_dirs=self.vendor_dirs,
+            download=not self.no_download,
+        )
+
+    def wanted_targets(self, config: PolicyConfig) -> list[tuple[str, tuple[str, ...]]]:
+        """``--target`` when given (no features), else ``[graph] targets``."""
+        if self.targets:
+            return [(t, ()) for t in self.targets]
+        return [(t.triple, t.features) for t in config.graph.targets]
+
+    def apply(
+        self, graph: CrateGraph, config: PolicyConfig, targets: Sequence[GraphTarget]
+    ) -> CrateGraph:
+        """*graph* cut down to *targets* and without the excluded crates."""
+        return apply_graph_config(
+            graph, config, targets=targets, exclude_dev=self.exclude_dev, exclude=self.exclude
+        )
+
+
 def _graph_options(command: _F) -> _F:
+    """Add the graph options; *command* gets them as one ``selection`` argument."""
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        chosen = {f.name: kwargs.pop(f.name) for f in fields(_GraphSelection)}
+        return command(selection=_GraphSelection(**chosen), **kwargs)
+
     options = [
         click.option(
             "--manifest-path",
@@ -209,9 +292,10 @@ def _graph_options(command: _F) -> _F:
             help="Leave this workspace crate (and what only it uses) out of the graph; repeatable.",
         ),
     ]
+    decorated: Any = wrapper
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 @check.command("run", cls=_CheckCommand, context_settings={"help_option_names": ["-h", "--help"]})
@@ -270,21 +354,7 @@ def _graph_options(command: _F) -> _F:
 def run(
     *,
     which: tuple[str, ...],
-    manifest_path: Path,
-    config_path: Path | None,
-    metadata_path: Path | None,
-    no_cargo: bool,
-    vendor_dirs: tuple[Path, ...],
-    no_download: bool,
-    offline: bool,
-    locked: bool,
-    frozen: bool,
-    features: tuple[str, ...],
-    all_features: bool,
-    no_default_features: bool,
-    targets: tuple[str, ...],
-    exclude_dev: bool,
-    exclude: tuple[str, ...],
+    selection: _GraphSelection,
     output_format: str,
     verbose: bool,
     hide_inclusion_graph: bool,
@@ -299,45 +369,22 @@ def run(
         _print_codes(output_format)
         return
     checks = _checks(which)
-    project = project_dir(manifest_path)
-    config, note = read_config(config_path, project)
+    config, note = selection.config()
     warnings = [note] if note else []
-    inputs = GraphInputs(
-        manifest_path=manifest_path,
-        metadata_path=metadata_path,
-        use_cargo=not no_cargo,
-        options=MetadataOptions(
-            features=tuple(f for group in features for f in group.replace(",", " ").split()),
-            all_features=all_features,
-            no_default_features=no_default_features,
-            offline=offline or frozen,
-            locked=locked,
-            frozen=frozen,
-        ),
-        vendor_dirs=vendor_dirs,
-        download=not no_download,
-    )
-    graph, more = build_graph(inputs, config)
+    graph, more = build_graph(selection.inputs(), config)
     warnings += more
-    wanted_targets = (
-        [(t, ()) for t in targets]
-        if targets
-        else [(t.triple, t.features) for t in config.graph.targets]
-    )
-    resolved_targets, more = graph_targets(wanted_targets)
+    resolved_targets, more = graph_targets(selection.wanted_targets(config))
     warnings += more
-    graph = apply_graph_config(
-        graph, config, targets=resolved_targets, exclude_dev=exclude_dev, exclude=exclude
-    )
+    graph = selection.apply(graph, config, resolved_targets)
     dbs = []
     yanked = None
     if Check.ADVISORIES in checks:
         dbs = load_databases(
-            databases, config, cache_dir=cache_dir, fetch=not (no_fetch or offline)
+            databases, config, cache_dir=cache_dir, fetch=not (no_fetch or selection.offline)
         )
         checking = config.advisories.yanked is not LintLevel.ALLOW
         if checking and not config.advisories.disable_yank_checking:
-            yanked = yank_lookup(graph, index=index, offline=offline or frozen)
+            yanked = yank_lookup(graph, index=index, offline=selection.offline or selection.frozen)
     echo_warnings(tuple(warnings))
     report = run_checks(graph, config, checks, databases=dbs, yanked=yanked)
     if output_format == "json":
@@ -440,52 +487,16 @@ def init(directory: Path, force: bool) -> None:
 @_guarded
 def list_licenses(
     *,
-    manifest_path: Path,
-    config_path: Path | None,
-    metadata_path: Path | None,
-    no_cargo: bool,
-    vendor_dirs: tuple[Path, ...],
-    no_download: bool,
-    offline: bool,
-    locked: bool,
-    frozen: bool,
-    features: tuple[str, ...],
-    all_features: bool,
-    no_default_features: bool,
-    targets: tuple[str, ...],
-    exclude_dev: bool,
-    exclude: tuple[str, ...],
+    selection: _GraphSelection,
     by: str,
     output_format: str,
 ) -> None:
     """List the license of every crate the licenses check looks at."""
-    project = project_dir(manifest_path)
-    config, note = read_config(config_path, project)
-    inputs = GraphInputs(
-        manifest_path=manifest_path,
-        metadata_path=metadata_path,
-        use_cargo=not no_cargo,
-        options=MetadataOptions(
-            features=tuple(f for group in features for f in group.replace(",", " ").split()),
-            all_features=all_features,
-            no_default_features=no_default_features,
-            offline=offline or frozen,
-            locked=locked,
-            frozen=frozen,
-        ),
-        vendor_dirs=vendor_dirs,
-        download=not no_download,
-    )
-    graph, warnings = build_graph(inputs, config)
-    resolved, more = graph_targets(
-        [(t, ()) for t in targets]
-        if targets
-        else [(t.triple, t.features) for t in config.graph.targets]
-    )
+    config, note = selection.config()
+    graph, warnings = build_graph(selection.inputs(), config)
+    resolved, more = graph_targets(selection.wanted_targets(config))
     echo_warnings(tuple(([note] if note else []) + warnings + more))
-    graph = apply_graph_config(
-        graph, config, targets=resolved, exclude_dev=exclude_dev, exclude=exclude
-    )
+    graph = selection.apply(graph, config, resolved)
     per_crate: dict[str, list[str]] = {}
     for i in sorted(checked_crates(graph, config)):
         krate = graph.krates[i]
