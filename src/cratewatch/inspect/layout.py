@@ -23,7 +23,7 @@ from cratewatch.inspect.model import Role
 from cratewatch.inspect.syntax import RustFile
 from cratewatch.manifest import BuildScriptPath, DetectBuildScript, Manifest, NoBuildScript
 
-__all__ = ["Layout", "plan"]
+__all__ = ["Layout", "crate_relative", "plan"]
 
 _NEVER_BUILT = frozenset({"tests", "benches", "examples", "fuzz", "test", "bench", "example"})
 
@@ -72,7 +72,7 @@ def _build_script(files: Mapping[str, bytes], manifest: Manifest | None) -> str 
     build = manifest.package.build if manifest and manifest.package else DetectBuildScript()
     match build:
         case BuildScriptPath(path=path):
-            return _normalize(PurePosixPath(path.replace("\\", "/")))
+            return crate_relative(PurePosixPath(path.replace("\\", "/")))
         case NoBuildScript():
             return None
         case DetectBuildScript():
@@ -81,7 +81,7 @@ def _build_script(files: Mapping[str, bytes], manifest: Manifest | None) -> str 
 
 def _lib_path(manifest: Manifest | None) -> str:
     if manifest and manifest.lib and manifest.lib.path:
-        return _normalize(PurePosixPath(manifest.lib.path.replace("\\", "/"))) or "src/lib.rs"
+        return crate_relative(PurePosixPath(manifest.lib.path.replace("\\", "/"))) or "src/lib.rs"
     return "src/lib.rs"
 
 
@@ -121,13 +121,13 @@ def _children(
         nesting = _inline_modules(node)
         explicit = _path_attribute(file, node)
         if explicit is not None:
-            target = _normalize(here / explicit)
+            target = crate_relative(here / explicit)
             if target is not None and target in files:
                 found.append((target, True))
             continue
         base = module_dir.joinpath(*nesting)
         for candidate, is_root in ((base / f"{name}.rs", False), (base / name / "mod.rs", True)):
-            normalized = _normalize(candidate)
+            normalized = crate_relative(candidate)
             if normalized is not None and normalized in files:
                 found.append((normalized, is_root))
                 break
@@ -139,7 +139,7 @@ def _children(
         target_text = file.string_value(args[0].node) if args else None
         if target_text is None:
             continue
-        target = _normalize(here / target_text)
+        target = crate_relative(here / target_text)
         if target is not None and target in files:
             found.append((target, True))
     return found
@@ -186,7 +186,13 @@ def _descendants(node: Node) -> list[Node]:
     return out
 
 
-def _normalize(path: PurePosixPath) -> str | None:
+def crate_relative(path: PurePosixPath) -> str | None:
+    """*path* (relative to the crate root) with ``.`` and ``..`` resolved; None when it leaves
+    the root or names the root itself.
+
+    >>> crate_relative(PurePosixPath("src/./net/../lib.rs")), crate_relative(PurePosixPath("../x"))
+    ('src/lib.rs', None)
+    """
     parts: list[str] = []
     for part in path.parts:
         if part in ("", "."):

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
+from cratewatch.inspect.layout import crate_relative
 from cratewatch.inspect.model import Severity, Signal
 from cratewatch.inspect.rules.base import (
     FileContext,
@@ -340,7 +341,7 @@ def _includes(ctx: FileContext) -> Iterator[Signal]:
         target = file.string_value(args[0].node) if args else None
         if target is None:
             continue
-        resolved = _normalize(base / target)
+        resolved = crate_relative(base / target)
         if resolved is None:
             continue
         role = role_of(ctx, site)
@@ -368,20 +369,6 @@ def _opaque(path: str, data: bytes) -> bool:
     if suffix in _PLAIN_SUFFIXES:
         return False
     return suffix not in _SOURCE_SUFFIXES or (_entropy(data) > 7.0 and len(data) >= 512)
-
-
-def _normalize(path: PurePosixPath) -> str | None:
-    parts: list[str] = []
-    for part in path.parts:
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _short(text: str) -> str:
