@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -77,6 +78,61 @@ def test_serve_answers_reloads_and_stops_on_interrupt(db_args: list[str], repo: 
     assert "Application shutdown complete." in rest
 
 
+def _parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_serve_with_two_workers_that_each_answer(db_args: list[str]) -> None:
+    command = [sys.executable, "-c", "from cratewatch.cli.main import main; main()", "serve"]
+    args = [*db_args, "--port", "0", "--index", str(FIXTURE_INDEX), "--workers", "2"]
+    proc = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        match = re.fullmatch(
+            r"cratewatch: serving 9 advisories from .+ on http://127\.0\.0\.1:(\d+)/ "
+            r"with 2 worker processes\n",
+            first,
+        )
+        assert match is not None, first
+        url = f"http://127.0.0.1:{match.group(1)}"
+        started = 0
+        for line in proc.stderr:
+            if found := re.search(r"Started server process \[(\d+)\]", line):
+                workers.append(int(found.group(1)))
+            started += "Application startup complete" in line
+            if started == 2:
+                break
+        assert proc.pid in workers, workers
+        assert len(set(workers)) == 2, workers
+        (child,) = set(workers) - {proc.pid}
+        assert _parent_of(child) == proc.pid
+        # each process answers on its own: stop one, and a new connection reaches the other
+        # (which opened the index itself: "plain" is known only from the index)
+        for stopped in (proc.pid, child):
+            os.kill(stopped, signal.SIGSTOP)
+            try:
+                for _ in range(3):
+                    response = httpx.get(url + "/api/v1/crates/plain/advisories", timeout=10)
+                    assert (response.status_code, response.json()) == (200, [])
+                assert httpx.head(url + "/crates/foo/security", timeout=10).status_code == 200
+            finally:
+                os.kill(stopped, signal.SIGCONT)
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C to the first process stops every worker
+        code = proc.wait(timeout=20)
+        rest = proc.stderr.read() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+    assert code == 0, rest
+    assert rest.count("Application shutdown complete.") == 2, rest
+    for worker in workers:
+        assert not Path(f"/proc/{worker}").exists()  # exited and reaped
+
+
 def test_serve_on_a_taken_port(db_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -99,5 +155,20 @@ def test_serve_with_a_missing_index(
 def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, stdout, _ = _run(["serve", "--help"], capsys)
     assert code == 0
-    for option in ("--index SRC", "--host", "--port", "--reload-interval SECONDS", "--max-age"):
+    for option in (
+        "--index SRC",
+        "--host",
+        "--port",
+        "--reload-interval SECONDS",
+        "--max-age",
+        "--workers",
+    ):
         assert option in stdout
+
+
+def test_serve_needs_at_least_one_worker(
+    db_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, stderr = _run(["serve", *db_args, "--workers", "0"], capsys)
+    assert code == EXIT_USAGE
+    assert "Invalid value for '--workers': 0 is not in the range 1<=x<=64." in stderr

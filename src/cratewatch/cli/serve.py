@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +18,9 @@ from cratewatch.cli.dbopts import DbOptions, database_options, echo_warnings, op
 from cratewatch.errors import CratewatchError
 from cratewatch.web.reload import DEFAULT_RELOAD_INTERVAL, DatabaseReloader, head_probe
 from cratewatch.web.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from cratewatch.registry.index import Index
 
 __all__ = ["serve"]
 
@@ -61,6 +70,18 @@ __all__ = ["serve"]
     metavar="SECONDS",
     help="Cache-Control max-age of every answer (clients revalidate with the ETag after it).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help=(
+        "Server processes answering on the same port. The advisories are loaded once and the "
+        "processes forked afterwards (Linux, macOS), so they share that memory; each one opens "
+        "the index and checks the source for new commits by itself. One per CPU core gives the "
+        "most requests per second. Ctrl-C or SIGTERM to the first process stops them all."
+    ),
+)
 def serve(
     *,
     db_options: DbOptions,
@@ -70,6 +91,7 @@ def serve(
     reload_interval: float,
     no_reload: bool,
     max_age: int,
+    workers: int,
 ) -> None:
     """Serve crate Security pages and the advisory JSON API.
 
@@ -83,11 +105,17 @@ def serve(
     from cratewatch.registry.index import open_index  # noqa: PLC0415
     from cratewatch.web.app import create_app  # noqa: PLC0415
 
+    if workers > 1 and not hasattr(os, "fork"):
+        raise CratewatchError(f"--workers {workers}: this system cannot fork; use --workers 1")
     opened = open_database(db_options)
     echo_warnings(opened.warnings)
-    index = None
-    if index_spec is not None:
-        index = open_index(index_spec, cache_dir=db_options.cache_dir, offline=not db_options.fetch)
+
+    def load_index() -> Index | None:
+        if index_spec is None:
+            return None
+        return open_index(index_spec, cache_dir=db_options.cache_dir, offline=not db_options.fetch)
+
+    index = load_index()  # a bad index is an error before anything listens
 
     def load() -> AdvisoryDatabase:
         return load_database(db_options.db, cache_dir=db_options.cache_dir, fetch=db_options.fetch)
@@ -110,24 +138,85 @@ def serve(
         on_error=on_error,
         on_reload=on_reload,
     )
-    app = create_app(reloader, index=index, max_age=max_age)
-    sock = _listen(host, port)
+    try:
+        sock = _listen(host, port)
+    except CratewatchError:
+        if index is not None:
+            index.close()
+        raise
     bound = sock.getsockname()[1]
     info = opened.database.info
     click.echo(
         f"cratewatch: serving {len(opened.database)} advisories from {info.source}"
-        f" ({info.commit or 'no commit'}) on http://{_url_host(host)}:{bound}/",
+        f" ({info.commit or 'no commit'}) on http://{_url_host(host)}:{bound}/"
+        + (f" with {workers} worker processes" if workers > 1 else ""),
         err=True,
     )
-    config = uvicorn.Config(app, log_level="info", access_log=False)
+    if workers > 1 and index is not None:
+        # index handles (git repositories, HTTP connection pools) must not be shared by
+        # processes: every worker opens its own after the fork
+        index.close()
+        index = None
+
+    def run_server() -> None:
+        own = index if workers == 1 else load_index()
+        try:
+            app = create_app(reloader, index=own, max_age=max_age)
+            config = uvicorn.Config(app, log_level="info", access_log=False)
+            uvicorn.Server(config).run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: uvicorn has shut down gracefully and re-raised it; a normal exit
+        finally:
+            if own is not None:
+                own.close()
+
     try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn has shut down gracefully and re-raised it; a normal exit
+        _run_workers(workers, run_server)
     finally:
         sock.close()
-        if index is not None:
-            index.close()
+
+
+def _run_workers(workers: int, run: Callable[[], None]) -> None:
+    """Run *run* in this process and in ``workers - 1`` forked ones; stop them when it returns.
+
+    A worker exits after its server stops (SIGINT, SIGTERM); the first process then sends
+    SIGTERM to the others and waits for their graceful shutdown.
+    """
+    children: list[int] = []
+    try:
+        for _ in range(workers - 1):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover (runs in the child; the tests watch it from outside)
+                _child(run)
+            children.append(pid)
+        run()
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            os.waitpid(pid, 0)
+
+
+def _child(run: Callable[[], None]) -> None:  # pragma: no cover (runs in a forked child)
+    """A forked worker: serve, then leave without running the parent's clean-up."""
+    code = 0
+    try:
+        run()
+    except CratewatchError as e:
+        click.echo(f"cratewatch: error: worker {os.getpid()}: {e}", err=True)
+        code = 2
+    except BaseException:
+        import traceback  # noqa: PLC0415
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _url_host(host: str) -> str:
