@@ -54,6 +54,17 @@ class ReportFormat(StrEnum):
     JSON = "json"
 
 
+_format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice([f.value for f in ReportFormat]),
+    default=ReportFormat.HUMAN.value,
+    show_default=True,
+    help="Report format.",
+)
+"""``--format`` of the commands that print a report."""
+
+
 @click.group()
 def vet() -> None:
     """Supply-chain audits with cargo-vet's files (supply-chain/config.toml, audits.toml,
@@ -150,14 +161,7 @@ def _load(path: Path, store: Path | None, options: GraphOptions) -> _Project:
     show_default=True,
     help="Seconds allowed per network read when fetching imports.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice([f.value for f in ReportFormat]),
-    default=ReportFormat.HUMAN.value,
-    show_default=True,
-    help="Report format.",
-)
+@_format_option
 def check(*, project: _Project, update_imports: bool, timeout: float, output_format: str) -> None:
     """Check that every third-party (crates.io) package has audits establishing the
     criteria its dependents require: full audits and deltas, own or imported, trusted
@@ -251,14 +255,7 @@ def _print_report(report: VetReport) -> None:
     show_default=True,
     help="Download URL template of .crate files (the index's `dl` value).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice([f.value for f in ReportFormat]),
-    default=ReportFormat.HUMAN.value,
-    show_default=True,
-    help="Report format.",
-)
+@_format_option
 def suggest(
     *,
     project: _Project,
