@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from cratewatch.cli.main import cli
+from cratewatch.cli.main import cli, main
 from cratewatch.provenance.batch import (
     BatchConfig,
     BatchItem,
@@ -262,3 +262,30 @@ def test_unreachable_scheduler(releases: Releases, registry: Path, tmp_path: Pat
         "tcp://127.0.0.1:1: cannot connect to the Dask scheduler: Timed out trying to connect"
     )
     assert str(error.value).endswith("or leave out --scheduler to run on local threads")
+
+
+def test_top_without_popularity_needs_a_listable_index(
+    httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_request("/config.json").respond_with_json({"dl": "http://127.0.0.1:9/"})
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "provenance",
+                "batch",
+                "--top",
+                "3",
+                "--index",
+                f"sparse+{httpserver.url_for('/')}",
+                "--out",
+                str(tmp_path / "r.parquet"),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            ]
+        )
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        "this index cannot list its crates; --top needs --popularity CSV (name,downloads) or an "
+        "index that can list its crates (a git clone, .bundle or directory)\n"
+    )

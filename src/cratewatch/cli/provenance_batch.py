@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cratewatch.cli.dbopts import default_cache_dir
+from cratewatch.errors import RegistryError
 from cratewatch.provenance.model import Status
 from cratewatch.provenance.repo import CLONE_TIMEOUT
 from cratewatch.registry.index import CRATES_IO_SPARSE, open_index
@@ -232,7 +233,13 @@ def _top_names(
             "no --popularity given: ranking crates by reverse-dependency counts from the "
             f"index {index.source} (how many crates depend on each one)"
         )
-        ranking = reverse_dependencies(index, cache_dir=cache)
+        try:
+            ranking = reverse_dependencies(index, cache_dir=cache)
+        except RegistryError as e:
+            raise RegistryError(
+                f"{e}; --top needs --popularity CSV (name,downloads) or an index that can "
+                "list its crates (a git clone, .bundle or directory)"
+            ) from e
     return ranking.ranked(top)
 
 
