@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cratewatch import __version__
 from cratewatch.audit.model import AdvisoryFinding, Finding, FindingStatus, YankedFinding
 from cratewatch.audit.run import AuditRun
+from cratewatch.report._sarif import SARIF_SCHEMA, sarif_log
 
 __all__ = ["SARIF_SCHEMA", "audit_to_sarif", "render_sarif"]
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def render_sarif(run: AuditRun) -> str:
@@ -48,23 +46,12 @@ def audit_to_sarif(run: AuditRun) -> dict[str, Any]:
                 {"kind": "external", "status": "accepted", "justification": finding.note}
             ]
         results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "cratewatch",
-                        "version": __version__,
-                        "informationUri": "https://rustsec.org/",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(
+        tool="cratewatch",
+        information_uri="https://rustsec.org/",
+        rules=rules,
+        results=results,
+    )
 
 
 def _rule(finding: Finding) -> dict[str, Any]:

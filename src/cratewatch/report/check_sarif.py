@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cratewatch import __version__
 from cratewatch.policy.diagnostics import CODES, Diagnostic, Severity
 from cratewatch.policy.runner import CheckReport
+from cratewatch.report._sarif import SARIF_SCHEMA, sarif_log
 
 __all__ = ["SARIF_SCHEMA", "check_to_sarif", "render_sarif"]
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
@@ -39,23 +37,12 @@ def check_to_sarif(report: CheckReport) -> dict[str, Any]:
         }
         for code in codes
     ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "cratewatch",
-                        "version": __version__,
-                        "informationUri": "https://embarkstudios.github.io/cargo-deny/",
-                        "rules": rules,
-                    }
-                },
-                "results": [_result(d, rule_index[d.code]) for d in shown],
-            }
-        ],
-    }
+    return sarif_log(
+        tool="cratewatch",
+        information_uri="https://embarkstudios.github.io/cargo-deny/",
+        rules=rules,
+        results=[_result(d, rule_index[d.code]) for d in shown],
+    )
 
 
 def _tags(code: str) -> list[str]:

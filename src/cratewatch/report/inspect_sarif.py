@@ -10,13 +10,11 @@ import json
 from collections.abc import Sequence
 from typing import Any, assert_never
 
-from cratewatch import __version__
 from cratewatch.inspect.catalog import title
 from cratewatch.inspect.model import Inspected, InspectReport, Outcome, Severity, Signal
+from cratewatch.report._sarif import SARIF_SCHEMA, sarif_log
 
 __all__ = ["SARIF_SCHEMA", "inspect_to_sarif", "render_inspect_sarif"]
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def render_inspect_sarif(outcomes: Sequence[Outcome]) -> str:
@@ -38,23 +36,12 @@ def inspect_to_sarif(outcomes: Sequence[Outcome]) -> dict[str, Any]:
                 rule_index[signal.id] = len(rules)
                 rules.append(_rule(signal.id))
             results.append(_result(report, signal, rule_index[signal.id]))
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "cratewatch-inspect",
-                        "version": __version__,
-                        "informationUri": "https://github.com/rust-secure-code",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(
+        tool="cratewatch-inspect",
+        information_uri="https://github.com/rust-secure-code",
+        rules=rules,
+        results=results,
+    )
 
 
 def _rule(signal_id: str) -> dict[str, Any]:
