@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import hashlib
 import json
 import os
@@ -151,7 +152,11 @@ def run_partition(context: JobContext, names: Sequence[str]) -> pa.Table:
             _SESSIONS.clear()
             index = open_index(context.index)
             found = _SESSIONS[context.token] = (index, Session(_lookup(index), context.matcher))
-        return found[1].partition(names, all_versions=context.all_versions)
+        table = found[1].partition(names, all_versions=context.all_versions)
+        # What the session has learnt stays alive for the whole job: keep the cyclic garbage
+        # collector from rescanning it after every partition (it grows to millions of objects).
+        gc.freeze()
+        return table
 
 
 def _lookup(index: Index) -> Callable[[str], tuple[IndexEntry, ...]]:

@@ -27,7 +27,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from scipy import stats as sps
 
 from cratewatch.ecosystem.job import DatasetError, read_metadata
 
@@ -498,6 +497,8 @@ class _Analyser:
     def _correlations(
         self, has_dates: bool, points: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
     ) -> tuple[Correlation, ...]:
+        from scipy import stats as sps  # noqa: PLC0415 (slow to import; the CLI loads this module)
+
         out = []
         xs = [("all_deps", "all_deps")]
         if has_dates:
