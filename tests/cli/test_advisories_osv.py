@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cratewatch.cli.errors import EXIT_DB_ERROR, EXIT_USAGE
-from cratewatch.cli.main import main
 from tests.advisories.gitrepo import make_db_repo
+from tests.cli_runner import run_cli
 
 
 @pytest.fixture
@@ -19,21 +19,13 @@ def db_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def test_export_osv_writes_the_crates_advisories(
     db_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "osv"
     base = ["advisories", "export-osv", "--db", str(db_repo), "--cache-dir", str(tmp_path / "c")]
     args = [*base, "--stale", "ignore", "--out", str(out)]
-    code, stdout, stderr = _run(args, capsys)
+    code, stdout, stderr = run_cli(args, capsys)
     crates = sorted(p.stem for p in db_repo.glob("crates/*/*.md"))
     assert (code, stderr) == (0, "")
     assert stdout == (
@@ -44,7 +36,7 @@ def test_export_osv_writes_the_crates_advisories(
     assert record["modified"] == "2024-01-02T03:04:05Z"  # the fixture's commit time
     assert record["affected"][0]["package"]["purl"] == "pkg:cargo/foo"
 
-    code, stdout, _ = _run(args, capsys)
+    code, stdout, _ = run_cli(args, capsys)
     assert (code, stdout) == (
         0,
         f"0 files written, {len(crates)} unchanged, in {out}; "
@@ -53,7 +45,7 @@ def test_export_osv_writes_the_crates_advisories(
 
 
 def test_export_osv_requires_out(db_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, stderr = _run(["advisories", "export-osv", "--db", str(db_repo)], capsys)
+    code, _, stderr = run_cli(["advisories", "export-osv", "--db", str(db_repo)], capsys)
     assert code == EXIT_USAGE
     assert "Missing option '--out'" in stderr
 
@@ -64,7 +56,7 @@ def test_export_osv_into_a_file_fails_with_one_line(
     blocker = tmp_path / "blocker"
     blocker.write_text("")
     args = ["advisories", "export-osv", "--db", str(db_repo), "--cache-dir", str(tmp_path / "c")]
-    code, stdout, stderr = _run([*args, "--stale", "ignore", "--out", str(blocker)], capsys)
+    code, stdout, stderr = run_cli([*args, "--stale", "ignore", "--out", str(blocker)], capsys)
     assert code == EXIT_USAGE  # click refuses a --out that is an existing file
     assert stdout == ""
     assert "is a file" in stderr
@@ -77,7 +69,9 @@ def test_export_osv_unwritable_out_is_a_database_error(
     blocker = tmp_path / "blocker"
     blocker.write_text("")
     args = ["advisories", "export-osv", "--db", str(db_repo), "--cache-dir", str(tmp_path / "c")]
-    code, stdout, stderr = _run([*args, "--stale", "ignore", "--out", str(blocker / "x")], capsys)
+    code, stdout, stderr = run_cli(
+        [*args, "--stale", "ignore", "--out", str(blocker / "x")], capsys
+    )
     assert (code, stdout) == (EXIT_DB_ERROR, "")
     assert stderr.startswith(
         f"cratewatch: error: {blocker / 'x'}: cannot create the output directory: "

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from cratewatch.cli.errors import EXIT_DB_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from cratewatch.cli.main import main
 from cratewatch.report.audit_json import load_schema
+from tests.cli_runner import run_cli
 from tests.conftest import REPO_ROOT
 
 DEMO = REPO_ROOT / "examples" / "demo-project"
@@ -34,16 +34,8 @@ def db_args(real_db_args: list[str]) -> list[str]:
     return [*real_db_args, "--stale", "ignore", "--no-yanked"]
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def audit_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
-    code, out, err = run(["audit", *args, "--format", "json"], capsys)
+    code, out, err = run_cli(["audit", *args, "--format", "json"], capsys)
     assert "Traceback" not in err
     return code, json.loads(out)
 
@@ -149,7 +141,7 @@ def test_recursive_combines_every_lockfile(
 def test_sarif_points_at_the_package_line(
     db_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(["audit", str(DEMO), *db_args, "--format", "sarif"], capsys)
+    code, out, _ = run_cli(["audit", str(DEMO), *db_args, "--format", "sarif"], capsys)
     assert code == EXIT_FINDINGS
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
@@ -169,12 +161,12 @@ def test_sarif_points_at_the_package_line(
 def test_markdown_and_human_reports(
     db_args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(["audit", str(DEMO), *db_args, "--format", "markdown"], capsys)
+    code, out, _ = run_cli(["audit", str(DEMO), *db_args, "--format", "markdown"], capsys)
     assert code == EXIT_FINDINGS
     assert out.startswith("# cratewatch audit\n")
     assert "| time | 0.1.43 | vulnerability | [RUSTSEC-2020-0071]" in out
     report_file = tmp_path / "report.txt"
-    code, out, _ = run(["audit", str(DEMO), *db_args, "-o", str(report_file)], capsys)
+    code, out, _ = run_cli(["audit", str(DEMO), *db_args, "-o", str(report_file)], capsys)
     assert (code, out) == (EXIT_FINDINGS, "")
     text = report_file.read_text()
     assert "RUSTSEC-2020-0071 (CVE-2020-26235, GHSA-wcg3-cvx6-7396)" in text
@@ -187,7 +179,7 @@ def test_manifest_without_lockfile_suggests_generate_lockfile(
     db_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\nversion = "0.1.0"\n')
-    code, _, err = run(["audit", str(tmp_path), *db_args], capsys)
+    code, _, err = run_cli(["audit", str(tmp_path), *db_args], capsys)
     assert code == EXIT_USAGE
     assert err == (
         f"cratewatch: error: {tmp_path}: has a Cargo.toml but no Cargo.lock; run "
@@ -200,7 +192,7 @@ def test_malformed_lockfile_is_one_line_naming_the_field(
 ) -> None:
     lock = tmp_path / "Cargo.lock"
     lock.write_text('version = 3\n\n[[package]]\nname = "foo"\nversion = "x.y"\n')
-    code, _, err = run(["audit", str(lock), *db_args], capsys)
+    code, _, err = run_cli(["audit", str(lock), *db_args], capsys)
     assert code == EXIT_USAGE
     assert err.startswith(f"cratewatch: error: {lock}: package[0].version: ")
     assert err.count("\n") == 1
@@ -208,14 +200,14 @@ def test_malformed_lockfile_is_one_line_naming_the_field(
 
 def test_unloadable_database_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["audit", str(DEMO), "--db", str(tmp_path / "missing"), "--cache-dir", str(tmp_path)]
-    code, _, err = run([*args, "--no-yanked"], capsys)
+    code, _, err = run_cli([*args, "--no-yanked"], capsys)
     assert code == EXIT_DB_ERROR
     assert err.startswith("cratewatch: error: ")
     assert "Traceback" not in err
 
 
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["audit", "--help"], capsys)
+    code, out, _ = run_cli(["audit", "--help"], capsys)
     assert code == 0
     for line in (
         "0  nothing that fails",

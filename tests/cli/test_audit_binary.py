@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_USAGE
-from cratewatch.cli.main import main
 from tests.binaries.toolchain import Toolchain
+from tests.cli_runner import run_cli
 
 AUDIT_DATA = {
     "format": 1,
@@ -30,11 +30,7 @@ AUDIT_DATA = {
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(["audit", *args, "--stale", "ignore", "--no-yanked"])
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli(["audit", *args, "--stale", "ignore", "--no-yanked"], capsys)
 
 
 def test_binary_with_embedded_dependencies(

@@ -10,8 +10,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
-from cratewatch.cli.main import main
 from cratewatch.registry.paths import index_path
+from tests.cli_runner import run_cli
 
 CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index"
 LOCK = f"""\
@@ -67,11 +67,8 @@ def lockfile(tmp_path: Path) -> Path:
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
-    with pytest.raises(SystemExit) as info:
-        main(["audit", *args, "--stale", "ignore", "--format", "json"])
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), json.loads(out), err
+    code, out, err = run_cli(["audit", *args, "--stale", "ignore", "--format", "json"], capsys)
+    return code, json.loads(out), err
 
 
 def test_yanked_version_from_a_directory_index(

@@ -15,8 +15,8 @@ import pytest
 from cratewatch.cli.advisories import advisories
 from cratewatch.cli.db import db
 from cratewatch.cli.errors import EXIT_DB_ERROR
-from cratewatch.cli.main import main
 from tests.advisories.gitrepo import add_advisory, git, make_db_repo
+from tests.cli_runner import run_cli
 
 DAY = 86_400
 _RECENT = int(time.time()) - 3 * DAY
@@ -30,14 +30,6 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def _head(repo: Path) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
@@ -48,10 +40,14 @@ def test_db_update_clones_then_fetches(
     url = repo.as_uri()
     args = ["db", "update", "--db", url, "--cache-dir", str(tmp_path / "cache")]
     first = _head(repo)
-    assert _run(args, capsys) == (0, f"Cloned {url} at {first[:12]} (6 advisories).\n", "")
-    assert _run(args, capsys) == (0, f"{url} is up to date at {first[:12]} (6 advisories).\n", "")
+    assert run_cli(args, capsys) == (0, f"Cloned {url} at {first[:12]} (6 advisories).\n", "")
+    assert run_cli(args, capsys) == (
+        0,
+        f"{url} is up to date at {first[:12]} (6 advisories).\n",
+        "",
+    )
     second = add_advisory(repo, "newcrate", "RUSTSEC-2024-0100", when=_RECENT + 60)
-    assert _run(args, capsys) == (
+    assert run_cli(args, capsys) == (
         0,
         f"Updated {url}: {first[:12]} -> {second[:12]} (7 advisories).\n",
         "",
@@ -62,7 +58,7 @@ def test_db_update_of_a_local_checkout_only_reads_it(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["db", "update", "--db", str(repo), "--cache-dir", str(tmp_path / "cache")]
-    assert _run(args, capsys) == (
+    assert run_cli(args, capsys) == (
         0,
         f"{repo}: not fetched (a local checkout is used as it is); 6 advisories.\n",
         "",
@@ -71,7 +67,7 @@ def test_db_update_of_a_local_checkout_only_reads_it(
 
 def test_db_info_json(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["db", "info", "--db", str(repo), "--cache-dir", str(tmp_path / "c"), "--format", "json"]
-    code, out, err = _run(args, capsys)
+    code, out, err = run_cli(args, capsys)
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["source"] == str(repo)
@@ -90,12 +86,12 @@ def test_db_info_json(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert (data["total"], data["withdrawn"], data["skipped"]) == (6, 1, [])
     assert data["cache"]["status"] == "built"
     assert data["fetch"] == {"status": "not fetched", "reason": "a local checkout is used as it is"}
-    _, again, _ = _run(args, capsys)
+    _, again, _ = run_cli(args, capsys)
     assert json.loads(again)["cache"]["status"] == "hit"
 
 
 def test_db_info_human(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["db", "info", "--db", str(repo), "--cache-dir", str(tmp_path)], capsys)
+    code, out, _ = run_cli(["db", "info", "--db", str(repo), "--cache-dir", str(tmp_path)], capsys)
     assert code == 0
     rows = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in out.splitlines())
     assert rows["Source"] == rows["Checkout"] == str(repo)
@@ -114,17 +110,18 @@ def test_stale_database_warns_or_fails(tmp_path: Path, capsys: pytest.CaptureFix
         f"{old}: the advisory database is stale: its last commit is 100 days old, more than 90 "
         "(run `cratewatch db update`, or pass --stale-days)"
     )
-    code, out, err = _run([*base, "--format", "json"], capsys)
+    code, out, err = run_cli([*base, "--format", "json"], capsys)
     assert (code, err) == (0, f"cratewatch: warning: {message}\n")
     assert json.loads(out)["staleness"] == {"status": "stale", "age_days": 100, "max_age_days": 90}
-    assert _run([*base, "--stale", "fail"], capsys) == (
+    assert run_cli([*base, "--stale", "fail"], capsys) == (
         EXIT_DB_ERROR,
         "",
         f"cratewatch: error: {message}\n",
     )
-    assert _run([*base, "--stale", "ignore", "--format", "json"], capsys)[2] == ""
+    assert run_cli([*base, "--stale", "ignore", "--format", "json"], capsys)[2] == ""
     assert (
-        _run([*base, "--stale", "fail", "--stale-days", "120", "--format", "json"], capsys)[0] == 0
+        run_cli([*base, "--stale", "fail", "--stale-days", "120", "--format", "json"], capsys)[0]
+        == 0
     )
 
 
@@ -133,7 +130,7 @@ def test_no_fetch_without_a_cached_copy_fails_with_exit_3(
 ) -> None:
     url = repo.as_uri()
     args = ["db", "info", "--db", url, "--cache-dir", str(tmp_path), "--no-fetch"]
-    code, out, err = _run(args, capsys)
+    code, out, err = run_cli(args, capsys)
     assert (code, out) == (EXIT_DB_ERROR, "")
     assert err.startswith(f"cratewatch: error: {url}: no cached copy of the advisory database in ")
     assert err.count("\n") == 1
@@ -143,7 +140,7 @@ def test_bad_db_argument_and_broken_advisory_are_one_line_errors(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "missing"
-    assert _run(["db", "info", "--db", str(missing), "--cache-dir", str(tmp_path)], capsys) == (
+    assert run_cli(["db", "info", "--db", str(missing), "--cache-dir", str(tmp_path)], capsys) == (
         EXIT_DB_ERROR,
         "",
         f"cratewatch: error: {missing}: not an advisory database: expected a directory, a git "
@@ -151,7 +148,7 @@ def test_bad_db_argument_and_broken_advisory_are_one_line_errors(
     )
     path = repo / "crates" / "foo" / "RUSTSEC-2020-0001.md"
     path.write_text(path.read_text().replace('">= 1.3.4"', '">= 1.3.4.5"'))
-    code, _, err = _run(["db", "info", "--db", str(repo), "--cache-dir", str(tmp_path)], capsys)
+    code, _, err = run_cli(["db", "info", "--db", str(repo), "--cache-dir", str(tmp_path)], capsys)
     assert (code, err) == (
         EXIT_DB_ERROR,
         f"cratewatch: error: {repo}: 1 advisory file(s) could not be parsed: "
@@ -189,7 +186,7 @@ def test_advisories_list_json(
     ids: list[str],
 ) -> None:
     args = ["advisories", "list", "--db", str(repo), "--cache-dir", str(tmp_path), *extra]
-    code, out, err = _run([*args, "--format", "json"], capsys)
+    code, out, err = run_cli([*args, "--format", "json"], capsys)
     assert (code, err) == (0, "")
     assert [a["id"] for a in json.loads(out)] == ids
 
@@ -198,7 +195,7 @@ def test_advisories_list_json_fields(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["advisories", "list", "--db", str(repo), "--cache-dir", str(tmp_path)]
-    _, out, _ = _run([*args, "--crate", "baz", "--format", "json"], capsys)
+    _, out, _ = run_cli([*args, "--crate", "baz", "--format", "json"], capsys)
     assert json.loads(out) == [
         {
             "id": "RUSTSEC-2023-0004",
@@ -232,7 +229,7 @@ def test_advisories_list_human(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["advisories", "list", "--db", str(repo), "--cache-dir", str(tmp_path)]
-    code, out, _ = _run([*args, "--crate", "foo", "--include-withdrawn"], capsys)
+    code, out, _ = run_cli([*args, "--crate", "foo", "--include-withdrawn"], capsys)
     assert code == 0
     lines = [line.rstrip() for line in out.splitlines()]
     assert lines[0].split() == ["ID", "Crate", "Kind", "Date", "Severity", "Title"]
@@ -250,7 +247,7 @@ def test_advisories_list_human(
     ]
     assert lines[2].endswith("`foo::Shared` is `Sync` for every `T` (withdrawn 2021-07-15)")
     assert lines[3] == "2 advisories"
-    _, none, _ = _run([*args, "--crate", "nothing"], capsys)
+    _, none, _ = run_cli([*args, "--crate", "nothing"], capsys)
     assert none == "No advisories match.\n"
 
 
@@ -263,7 +260,7 @@ def test_environment_gives_the_defaults(
     cache = tmp_path / "env-cache"
     monkeypatch.setenv("CRATEWATCH_ADVISORY_DB", repo.as_uri())
     monkeypatch.setenv("CRATEWATCH_CACHE_DIR", str(cache))
-    code, out, _ = _run(["db", "info", "--format", "json"], capsys)
+    code, out, _ = run_cli(["db", "info", "--format", "json"], capsys)
     assert code == 0
     assert json.loads(out)["source"] == repo.as_uri()
     assert (cache / "advisory-db").is_dir()
@@ -283,7 +280,7 @@ def test_shared_bundle_beside_the_project_is_the_default(
     monkeypatch.chdir(project)
     monkeypatch.delenv("CRATEWATCH_ADVISORY_DB", raising=False)
     args = ["db", "info", "--cache-dir", str(tmp_path / "c"), "--format", "json"]
-    code, out, _ = _run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     data = json.loads(out)
     assert (data["source"], data["commit"]) == (str(bundle), _head(repo))

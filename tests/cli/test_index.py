@@ -11,16 +11,8 @@ import pytest
 from cratewatch.cli.errors import EXIT_USAGE
 from cratewatch.cli.index import index as index_group
 from cratewatch.cli.index import versions
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.registry.conftest import FIXTURE_INDEX, make_index_repo
-
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def _versions(*args: str) -> list[str]:
@@ -30,7 +22,7 @@ def _versions(*args: str) -> list[str]:
 def test_json_lists_entries_with_the_index_field_names(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _run(_versions("demo", "--format", "json"), capsys)
+    code, out, err = run_cli(_versions("demo", "--format", "json"), capsys)
     assert (code, err) == (0, "")
     entries = json.loads(out)
     assert [e["vers"] for e in entries] == ["0.1.0", "0.2.0", "1.0.0-beta.1"]
@@ -73,12 +65,12 @@ def test_json_lists_entries_with_the_index_field_names(
 
 
 def test_yanked_versions_can_be_left_out(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = _run(_versions("demo", "--format", "json", "--no-include-yanked"), capsys)
+    _, out, _ = run_cli(_versions("demo", "--format", "json", "--no-include-yanked"), capsys)
     assert [e["vers"] for e in json.loads(out)] == ["0.1.0", "1.0.0-beta.1"]
 
 
 def test_human_table(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(_versions("Demo"), capsys)
+    code, out, _ = run_cli(_versions("Demo"), capsys)
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == f"Demo in {FIXTURE_INDEX}"
@@ -93,7 +85,7 @@ def test_human_table(capsys: pytest.CaptureFixture[str]) -> None:
 def test_git_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_index_repo(tmp_path / "repo")
     args = ["index", "versions", "syn", "--index", str(tmp_path / "repo"), "--format", "json"]
-    code, out, _ = _run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     assert [e["vers"] for e in json.loads(out)] == ["1.0.0", "1.0.1"]
 
@@ -111,7 +103,7 @@ def test_git_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_bad_name_is_one_line_and_exit_2(
     name: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(_versions(name), capsys)
+    code, out, err = run_cli(_versions(name), capsys)
     assert (code, out) == (EXIT_USAGE, "")
     assert err == f"cratewatch: error: {message}\n"
 
@@ -120,21 +112,21 @@ def test_a_bad_name_fails_before_any_network_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["index", "versions", "a/b", "--cache-dir", str(tmp_path)]  # default: crates.io
-    code, _, err = _run(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == EXIT_USAGE
     assert err.startswith("cratewatch: error: crate name 'a/b'")
     assert not any(tmp_path.iterdir())
 
 
 def test_unknown_crate(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(_versions("serde"), capsys)
+    code, _, err = run_cli(_versions("serde"), capsys)
     assert code == EXIT_USAGE
     assert err == f"cratewatch: error: crate 'serde': not found in {FIXTURE_INDEX}\n"
 
 
 def test_offline_sparse_without_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["index", "versions", "serde", "--offline", "--cache-dir", str(tmp_path)]
-    code, _, err = _run(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == EXIT_USAGE
     assert err.startswith(
         "cratewatch: error: crate 'serde': not in the offline cache of "

@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.crates import index_line, make_crate, manifest, sha256, write_index
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "inspect"
@@ -18,11 +18,7 @@ GOOD = str(CORPUS / "benign" / "rustc-probe")
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(["inspect", *args])
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli(["inspect", *args], capsys)
 
 
 def test_json_report_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cratewatch.cli.errors import EXIT_USAGE
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.web.conftest import FIXTURE_INDEX, make_web_db_repo
 
 
@@ -18,17 +18,9 @@ def db_args(tmp_path: Path) -> list[str]:
     return ["--db", str(repo), "--cache-dir", str(tmp_path / "cache"), "--stale", "ignore"]
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def test_site_build(db_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "public"
-    code, stdout, stderr = _run(["site", "build", *db_args, "--out", str(out)], capsys)
+    code, stdout, stderr = run_cli(["site", "build", *db_args, "--out", str(out)], capsys)
     assert (code, stdout, stderr) == (
         0,
         f"3 crates and 8 advisories: 31 files written in {out}\n",
@@ -44,7 +36,7 @@ def test_site_build_with_an_index(
 ) -> None:
     out = tmp_path / "public"
     args = ["site", "build", *db_args, "--out", str(out), "--index", str(FIXTURE_INDEX)]
-    code, _, stderr = _run(args, capsys)
+    code, _, stderr = run_cli(args, capsys)
     assert (code, stderr) == (0, "")
     assert (
         '<option value="1.5.0">1.5.0 (yanked)</option>'
@@ -57,7 +49,7 @@ def test_site_build_with_a_missing_index(
 ) -> None:
     missing = tmp_path / "nope"
     args = ["site", "build", *db_args, "--out", str(tmp_path / "o"), "--index", str(missing)]
-    code, stdout, stderr = _run(args, capsys)
+    code, stdout, stderr = run_cli(args, capsys)
     assert (code, stdout) == (EXIT_USAGE, "")
     assert stderr == (
         f"cratewatch: error: {missing}: no such index (expected a sparse+https:// URL, a git "
@@ -70,13 +62,13 @@ def test_site_build_into_a_file(
 ) -> None:
     target = tmp_path / "file"
     target.write_text("x")
-    code, _, stderr = _run(["site", "build", *db_args, "--out", str(target)], capsys)
+    code, _, stderr = run_cli(["site", "build", *db_args, "--out", str(target)], capsys)
     assert code == EXIT_USAGE
     assert f"'{target}' is a file" in stderr
 
 
 def test_site_build_help(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = _run(["site", "build", "--help"], capsys)
+    code, stdout, _ = run_cli(["site", "build", "--help"], capsys)
     assert code == 0
     for option in ("--out DIR", "--index SRC", "--db SRC"):
         assert option in stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.conftest import ASSETS
 from tests.inspect.gitindex import init_index, line, publish
 
@@ -16,11 +16,7 @@ CSV = str(ASSETS / "typosquat" / "downloads.csv")
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(["typosquat", *args])
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli(["typosquat", *args], capsys)
 
 
 def test_named_crates_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cratewatch.cli.errors import EXIT_OK, EXIT_USAGE
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.conftest import ASSETS
 from tests.watch.registry import Registry, make_registry
 
@@ -18,11 +18,7 @@ CSV = str(ASSETS / "typosquat" / "downloads.csv")
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(["watch", *args])
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli(["watch", *args], capsys)
 
 
 @pytest.fixture

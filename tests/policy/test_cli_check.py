@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cratewatch.cli.main import main
 from cratewatch.policy.config import TEMPLATE, parse_config
 from cratewatch.policy.diagnostics import CODES
+from tests.cli_runner import run_cli
 from tests.policy.cargo_project import (
     CargoProject,
     VendoredCrate,
@@ -70,14 +70,6 @@ def env(project: CargoProject) -> Iterator[None]:
             os.environ[key] = value
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def check_args(project: CargoProject, *extra: str) -> list[str]:
     return ["check", "--manifest-path", str(project.root / "Cargo.toml"), "--offline", *extra]
 
@@ -86,19 +78,19 @@ def check_args(project: CargoProject, *extra: str) -> list[str]:
 def test_exit_status_is_the_bitset_of_failed_checks(
     project: CargoProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(check_args(project, "bans", "licenses", "sources"), capsys)
+    code, out, _ = run_cli(check_args(project, "bans", "licenses", "sources"), capsys)
     assert code == 2 | 4 | 8
     assert out.rstrip().endswith("bans FAILED, licenses FAILED, sources FAILED")
-    assert run(check_args(project, "bans"), capsys)[0] == 2
-    assert run(check_args(project, "sources"), capsys)[0] == 8
-    assert run(check_args(project, "--config", "/dev/null", "bans", "sources"), capsys)[0] == 0
+    assert run_cli(check_args(project, "bans"), capsys)[0] == 2
+    assert run_cli(check_args(project, "sources"), capsys)[0] == 8
+    assert run_cli(check_args(project, "--config", "/dev/null", "bans", "sources"), capsys)[0] == 0
 
 
 @pytest.mark.usefixtures("env")
 def test_json_lines_with_a_summary(
     project: CargoProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(check_args(project, "bans", "sources", "--format", "json"), capsys)
+    code, out, _ = run_cli(check_args(project, "bans", "sources", "--format", "json"), capsys)
     lines = [json.loads(line) for line in out.splitlines()]
     *diagnostics, summary = lines
     assert summary == {
@@ -123,7 +115,7 @@ def test_json_lines_with_a_summary(
 
 @pytest.mark.usefixtures("env")
 def test_sarif(project: CargoProject, capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run(check_args(project, "sources", "--format", "sarif"), capsys)
+    _, out, _ = run_cli(check_args(project, "sources", "--format", "sarif"), capsys)
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
     (sarif_run,) = sarif["runs"]
@@ -143,15 +135,15 @@ def test_sarif(project: CargoProject, capsys: pytest.CaptureFixture[str]) -> Non
 def test_human_output_shows_the_source_line_and_why_a_crate_is_there(
     project: CargoProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = run(check_args(project, "licenses"), capsys)
+    _, out, _ = run_cli(check_args(project, "licenses"), capsys)
     assert "error[rejected]: failed to satisfy license requirements" in out
     assert 'license = "Apache-2.0"' in out
     assert "^^^^^^^^^^ rejected: not explicitly allowed" in out
     assert "= leaf v2.0.0" in out
     assert "licenses FAILED" in out
-    quiet = run(check_args(project, "licenses", "--hide-inclusion-graph"), capsys)[1]
+    quiet = run_cli(check_args(project, "licenses", "--hide-inclusion-graph"), capsys)[1]
     assert "= leaf v2.0.0" not in quiet
-    verbose = run(check_args(project, "licenses", "--verbose"), capsys)[1]
+    verbose = run_cli(check_args(project, "licenses", "--verbose"), capsys)[1]
     assert "help[accepted]: license requirements satisfied" in verbose
 
 
@@ -168,10 +160,10 @@ def test_graph_from_metadata_file_and_without_cargo(
     ).stdout
     path = tmp_path / "metadata.json"
     path.write_bytes(metadata)
-    from_file = run(
+    from_file = run_cli(
         check_args(project, "bans", "--metadata-path", str(path), "--format", "json"), capsys
     )
-    without = run(
+    without = run_cli(
         check_args(
             project,
             "bans",
@@ -190,18 +182,20 @@ def test_graph_from_metadata_file_and_without_cargo(
 @pytest.mark.usefixtures("env")
 def test_list_licenses(project: CargoProject, capsys: pytest.CaptureFixture[str]) -> None:
     manifest_args = ["--manifest-path", str(project.root / "Cargo.toml"), "--offline"]
-    code, out, _ = run(["check", "list", *manifest_args, "--format", "json"], capsys)
+    code, out, _ = run_cli(["check", "list", *manifest_args, "--format", "json"], capsys)
     assert code == 0
     assert json.loads(out) == {
         "Apache-2.0": ["leaf 2.0.0"],
         "MIT": ["app 0.1.0", "leaf 1.0.0", "mid 1.0.0", "other 0.2.0"],
     }
-    _, out, _ = run(["check", "list", *manifest_args, "--by", "crate", "--format", "json"], capsys)
+    _, out, _ = run_cli(
+        ["check", "list", *manifest_args, "--by", "crate", "--format", "json"], capsys
+    )
     assert json.loads(out)["leaf 2.0.0"] == ["Apache-2.0"]
 
 
 def test_list_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["check", "--list-codes", "--format", "json"], capsys)
+    code, out, _ = run_cli(["check", "--list-codes", "--format", "json"], capsys)
     assert code == 0
     listed = {entry["code"]: entry for entry in json.loads(out)}
     assert set(listed) == set(CODES)
@@ -211,20 +205,20 @@ def test_list_codes(capsys: pytest.CaptureFixture[str]) -> None:
         "description": "Detected two or more versions of the same crate",
         "cratewatch_only": False,
     }
-    _, table, _ = run(["check", "--list-codes"], capsys)
+    _, table, _ = run_cli(["check", "--list-codes"], capsys)
     assert "source-not-allowed" in table
 
 
 def test_init_writes_the_template_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["check", "init", str(tmp_path)], capsys)
+    code, out, _ = run_cli(["check", "init", str(tmp_path)], capsys)
     assert (code, out) == (0, f"wrote {tmp_path / 'deny.toml'}\n")
     assert (tmp_path / "deny.toml").read_text() == TEMPLATE
     assert parse_config(TEMPLATE).warnings == ()
-    code, _, err = run(["check", "init", str(tmp_path)], capsys)
+    code, _, err = run_cli(["check", "init", str(tmp_path)], capsys)
     assert code == 16
     target = tmp_path / "deny.toml"
     assert err == f"cratewatch: error: {target}: already exists (pass --force to overwrite it)\n"
-    assert run(["check", "init", str(tmp_path), "--force"], capsys)[0] == 0
+    assert run_cli(["check", "init", str(tmp_path), "--force"], capsys)[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -238,7 +232,7 @@ def test_init_writes_the_template_once(tmp_path: Path, capsys: pytest.CaptureFix
 def test_usage_errors_exit_16(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == 16
     assert message in err
 
@@ -249,11 +243,13 @@ def test_bad_config_and_missing_manifest_exit_16(
 ) -> None:
     bad = tmp_path / "deny.toml"
     bad.write_text('[bans]\nmultiple-version = "deny"\n')
-    code, _, err = run(check_args(project, "--config", str(bad)), capsys)
+    code, _, err = run_cli(check_args(project, "--config", str(bad)), capsys)
     assert code == 16
     assert err.startswith(f"cratewatch: error: {bad}:2:1: bans.multiple-version: unknown key")
     assert err.count("\n") == 1
-    code, _, err = run(["check", "--manifest-path", str(tmp_path / "nope" / "Cargo.toml")], capsys)
+    code, _, err = run_cli(
+        ["check", "--manifest-path", str(tmp_path / "nope" / "Cargo.toml")], capsys
+    )
     assert code == 16
     missing = tmp_path / "nope" / "Cargo.toml"
     assert err == f"cratewatch: error: {missing}: no such Cargo.toml (pass --manifest-path)\n"
@@ -274,7 +270,7 @@ def test_no_config_means_defaults_with_a_warning(
     (copy / ".cargo" / "config.toml").write_text(
         config.replace('directory = "vendor', f'directory = "{project.root}/vendor')
     )
-    code, _, err = run(
+    code, _, err = run_cli(
         ["check", "--manifest-path", str(copy / "Cargo.toml"), "--offline", "bans"], capsys
     )
     assert code == 0

@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.policy.cargo_project import CargoProject, VendoredCrate, manifest
 from tests.sbom.documents import assert_valid_cyclonedx_json, assert_valid_cyclonedx_xml
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    assert "Traceback" not in err
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def lockfile_args(workspace: Path, cargo_home: Path) -> list[str]:
@@ -38,7 +29,7 @@ def test_lockfile_mode_to_a_file_is_reproducible(
     outputs = []
     for n in range(2):
         out = tmp_path / f"bom{n}.json"
-        code, stdout, _ = run(
+        code, stdout, _ = run_cli(
             [*lockfile_args(workspace, cargo_home), "--reproducible", "-o", str(out)], capsys
         )
         assert (code, stdout) == (0, "")
@@ -55,7 +46,7 @@ def test_fresh_documents_get_new_serial_numbers(
 ) -> None:
     serials = set()
     for _ in range(2):
-        _, out, _ = run(lockfile_args(workspace, cargo_home), capsys)
+        _, out, _ = run_cli(lockfile_args(workspace, cargo_home), capsys)
         serials.add(json.loads(out)["serialNumber"])
     assert len(serials) == 2
 
@@ -80,7 +71,7 @@ def test_formats_and_spec_versions(
     args = [*lockfile_args(workspace, cargo_home), "--format", fmt]
     if version:
         args += ["--spec-version", version]
-    code, out, _ = run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     assert marker in out
     if fmt == "cyclonedx-xml":
@@ -103,14 +94,14 @@ def test_bad_options_are_one_line_errors(
     extra: list[str],
     message: str,
 ) -> None:
-    code, _, err = run([*lockfile_args(workspace, cargo_home), *extra], capsys)
+    code, _, err = run_cli([*lockfile_args(workspace, cargo_home), *extra], capsys)
     assert code == 2
     assert err.startswith("cratewatch: error: ")
     assert message in err
 
 
 def test_missing_input_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["sbom", str(tmp_path)], capsys)
+    code, _, err = run_cli(["sbom", str(tmp_path)], capsys)
     assert (code, err) == (
         2,
         f"cratewatch: error: {tmp_path}: no Cargo.toml here (pass a project or a Cargo.lock)\n",
@@ -121,7 +112,7 @@ def test_per_member_documents(
     workspace: Path, cargo_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "sboms"
-    code, _, _ = run(
+    code, _, _ = run_cli(
         [*lockfile_args(workspace, cargo_home), "--per-member", "-o", str(out)], capsys
     )
     assert code == 0
@@ -129,7 +120,7 @@ def test_per_member_documents(
     core = json.loads((out / "core.cdx.json").read_text())
     assert core["metadata"]["component"]["name"] == "core"
     assert [c["name"] for c in core["components"]] == ["itoa"]
-    code, text, _ = run([*lockfile_args(workspace, cargo_home), "--member", "core"], capsys)
+    code, text, _ = run_cli([*lockfile_args(workspace, cargo_home), "--member", "core"], capsys)
     assert json.loads(text)["metadata"]["component"]["name"] == "core"
 
 
@@ -193,7 +184,7 @@ def test_project_scopes_from_cargo_metadata_and_from_manifests(
     args = ["sbom", str(project.root), "--vendor-dir", str(project.root / "vendor")]
     if no_cargo:
         args.append("--no-cargo")
-    code, out, err = run(args, capsys)
+    code, out, err = run_cli(args, capsys)
     assert code == 0, err
     assert_valid_cyclonedx_json(out, "1.6")
     bom = json.loads(out)
@@ -215,7 +206,9 @@ def test_project_scopes_from_cargo_metadata_and_from_manifests(
 def test_project_features_and_exclude_dev(
     project: CargoProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(["sbom", str(project.root), "--features", "fancy", "--exclude-dev"], capsys)
+    code, out, _ = run_cli(
+        ["sbom", str(project.root), "--features", "fancy", "--exclude-dev"], capsys
+    )
     assert code == 0
     found = scopes(json.loads(out))
     assert found["extra"] == "required/required"
@@ -243,7 +236,7 @@ def test_with_vulnerabilities_embeds_findings_and_reasons(
         '[advisories]\nignore = [{ id = "RUSTSEC-2022-0006", '
         'reason = "code_not_reachable: ripgrep never shares the value across threads" }]\n'
     )
-    code, out, err = run(
+    code, out, err = run_cli(
         [
             "sbom",
             str(ripgrep_11),
@@ -275,7 +268,7 @@ def test_with_vulnerabilities_embeds_findings_and_reasons(
 def test_vex_only_and_spdx_security_references(
     ripgrep_11: Path, real_db_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["sbom", str(ripgrep_11), "--vex-only", *real_db_args, "--stale", "ignore"], capsys
     )
     assert code == 0
@@ -283,7 +276,7 @@ def test_vex_only_and_spdx_security_references(
     vex = json.loads(out)
     assert vex.get("components", []) == []
     assert "RUSTSEC-2022-0013" in {v["id"] for v in vex["vulnerabilities"]}
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [
             "sbom",
             str(ripgrep_11),
@@ -319,7 +312,7 @@ def test_diff_between_two_releases(
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     newer = shared_data / "lockfiles" / "BurntSushi__ripgrep@13.0.0" / "Cargo.lock"
     for lockfile, target in ((ripgrep_11, old), (newer, new)):
-        code, _, _ = run(
+        code, _, _ = run_cli(
             [
                 "sbom",
                 str(lockfile),
@@ -333,7 +326,7 @@ def test_diff_between_two_releases(
             capsys,
         )
         assert code == 0
-    code, out, _ = run(["sbom", "diff", str(old), str(new), "--format", "json"], capsys)
+    code, out, _ = run_cli(["sbom", "diff", str(old), str(new), "--format", "json"], capsys)
     assert code == 0
     report = json.loads(out)
     changed = {c["name"]: (c["old_version"], c["new_version"]) for c in report["changed"]}
@@ -341,9 +334,9 @@ def test_diff_between_two_releases(
     assert {"id": "RUSTSEC-2022-0013", "name": "regex", "version": "1.2.0"} in report[
         "resolved_vulnerabilities"
     ]
-    code, out, _ = run(["sbom", "diff", str(old), str(new)], capsys)
+    code, out, _ = run_cli(["sbom", "diff", str(old), str(new)], capsys)
     assert "~ regex 1.2.0 -> 1.5.4" in out
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["sbom", "diff", str(new), str(old), "--fail-on-new-vulnerabilities"], capsys
     )
     assert code == 1

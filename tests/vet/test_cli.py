@@ -11,22 +11,13 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 from tests.crates import lines, make_crate
 from tests.policy.cargo_project import CargoProject, VendoredCrate, manifest
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    assert "Traceback" not in err
-    return (code if isinstance(code, int) else 0), out, err
-
-
 def test_check_fails_and_explains(acme: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["vet", "check", str(acme / "Cargo.lock")], capsys)
+    code, out, _ = run_cli(["vet", "check", str(acme / "Cargo.lock")], capsys)
     assert code == 1
     assert out.splitlines() == [
         "acme-fork:1.2.0 missing safe-to-deploy (requires safe-to-deploy)",
@@ -37,7 +28,7 @@ def test_check_fails_and_explains(acme: Path, capsys: pytest.CaptureFixture[str]
         "Vetting failed: 5 unvetted, 0 violation conflicts (run `cratewatch vet suggest` for "
         "the audits to do)",
     ]
-    code, out, _ = run(["vet", "check", str(acme / "Cargo.lock"), "--format", "json"], capsys)
+    code, out, _ = run_cli(["vet", "check", str(acme / "Cargo.lock"), "--format", "json"], capsys)
     report = json.loads(out)
     assert (code, report["ok"], report["counts"]["vetted"]) == (1, False, 4)
 
@@ -48,7 +39,7 @@ def test_certify_then_check_passes(
     monkeypatch.chdir(acme)
     audits = acme / "supply-chain" / "audits.toml"
     before = audits.read_text()
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [
             "vet",
             "certify",
@@ -72,7 +63,7 @@ def test_certify_then_check_passes(
     )
     assert after.replace(entry, "") == before
     for name, version in (("newcrate", "0.1.0"), ("leftpad", "1.0.0"), ("acme-fork", "1.2.0")):
-        run(["vet", "certify", name, version, "--who", "Me <me@acme.example>"], capsys)
+        run_cli(["vet", "certify", name, version, "--who", "Me <me@acme.example>"], capsys)
     lock = acme / "Cargo.lock"
     lock.write_text(
         lock.read_text()
@@ -82,7 +73,7 @@ def test_certify_then_check_passes(
             "",
         )
     )
-    code, out, _ = run(["vet", "check", "Cargo.lock"], capsys)
+    code, out, _ = run_cli(["vet", "check", "Cargo.lock"], capsys)
     assert (code, out) == (0, "Vetting succeeded (8 fully audited, 2 exempted, 2 first-party)\n")
 
 
@@ -94,7 +85,7 @@ def test_certify_takes_the_auditor_from_git(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.chdir(tmp_path)
-    code, _, _ = run(
+    code, _, _ = run_cli(
         [
             "vet",
             "certify",
@@ -134,7 +125,7 @@ def test_certify_refusals_leave_the_file_alone(
 ) -> None:
     audits = acme / "supply-chain" / "audits.toml"
     before = audits.read_bytes()
-    code, _, err = run(["vet", "certify", *args, "--store", str(acme / "supply-chain")], capsys)
+    code, _, err = run_cli(["vet", "certify", *args, "--store", str(acme / "supply-chain")], capsys)
     assert code == 2
     assert err.startswith("cratewatch: error: ")
     assert message in err
@@ -156,7 +147,7 @@ def test_update_imports_rewrites_imports_lock(
     )
     imports = acme / "supply-chain" / "imports.lock"
     imports.unlink()
-    code, _, _ = run(["vet", "check", str(acme / "Cargo.lock"), "--update-imports"], capsys)
+    code, _, _ = run_cli(["vet", "check", str(acme / "Cargo.lock"), "--update-imports"], capsys)
     assert code == 1
     text = imports.read_text()
     assert text.startswith("\n# cargo-vet imports lock\n\n[audits.globex.criteria.globex-fuzzed]")
@@ -189,7 +180,7 @@ def test_suggest_over_a_loopback_registry(
         "--dl",
         httpserver.url_for("/dl/{crate}/{version}"),
     ]
-    code, out, _ = run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     assert out.splitlines() == [
         "cratewatch vet certify serde-lite 1.0.104 --delta 1.0.100 --criteria safe-to-deploy  "
@@ -200,7 +191,7 @@ def test_suggest_over_a_loopback_registry(
         "cratewatch vet certify oldlib 0.3.1 --criteria safe-to-deploy  # 90 lines (1 files)",
         "5 audits, 151 lines to review",
     ]
-    code, out, _ = run([*args, "--offline", "--format", "json"], capsys)
+    code, out, _ = run_cli([*args, "--offline", "--format", "json"], capsys)
     first = json.loads(out)[0]
     assert first == {
         "name": "serde-lite",
@@ -219,7 +210,7 @@ def test_missing_store_is_a_one_line_error(
     tmp_path: Path, vet_assets: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copy(vet_assets / "acme" / "Cargo.lock", tmp_path / "Cargo.lock")
-    code, _, err = run(["vet", "check", str(tmp_path / "Cargo.lock")], capsys)
+    code, _, err = run_cli(["vet", "check", str(tmp_path / "Cargo.lock")], capsys)
     assert (code, err) == (
         2,
         f"cratewatch: error: {tmp_path / 'supply-chain'}: no config.toml; is this a cargo-vet "
@@ -280,7 +271,7 @@ def test_project_dev_dependencies_need_safe_to_run(
         "--format",
         "json",
     ]
-    code, out, err = run([*args, "--no-cargo"] if no_cargo else args, capsys)
+    code, out, err = run_cli([*args, "--no-cargo"] if no_cargo else args, capsys)
     report = json.loads(out)
     assert code == 0, (out, err)
     required = {p["name"]: p["required"] for p in report["packages"]}
