@@ -77,7 +77,7 @@ class PeerSetup:
     db: FilteredDb
     """The advisory database both tools read."""
     projects: dict[str, RealProject]
-    """Label -> project (``demo``, ``ripgrep-11.0.2``)."""
+    """Label -> project (``demo``, ``ripgrep-11.0.2``, ``advisory-kinds``)."""
     cache: Path
     """cratewatch's cache directory (compiled advisory cache)."""
     tools: Tools
@@ -96,10 +96,21 @@ class Findings:
     """The process exit status."""
 
 
-def project_inputs(repo_root: Path, shared_data: Path) -> list[LockedInput]:
-    """The real projects: the demo project and ripgrep 11.0.2 (lockfile v1, 2019)."""
+def project_inputs(repo_root: Path, shared_data: Path, *, kinds: bool = True) -> list[LockedInput]:
+    """The real projects: the demo project, ripgrep 11.0.2 (lockfile v1, 2019) and, with
+    *kinds*, ``advisory-kinds`` (tests/assets: dependencies chosen for withdrawn, notice,
+    CPU/OS-specific and pre-release advisories, locked by cargo against the 2020 index)."""
     demo = repo_root / "examples" / "demo-project"
     ripgrep = shared_data / "lockfiles" / "BurntSushi__ripgrep@11.0.2"
+    advisory_kinds = repo_root / "tests" / "assets" / "audit_peer" / "advisory-kinds"
+    extra = [
+        LockedInput(
+            name="advisory-kinds",
+            manifest=advisory_kinds / "Cargo.toml",
+            lockfile=advisory_kinds / "Cargo.lock",
+            sources=advisory_kinds,
+        )
+    ]
     return [
         LockedInput(
             name="demo",
@@ -112,6 +123,7 @@ def project_inputs(repo_root: Path, shared_data: Path) -> list[LockedInput]:
             manifest=ripgrep / "Cargo.toml",
             lockfile=ripgrep / "Cargo.lock",
         ),
+        *(extra if kinds else []),
     ]
 
 

@@ -22,14 +22,13 @@ original is accepted unchanged by the cargo on PATH.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomlkit
 
 from cratewatch.lockfile import Lockfile, parse_lockfile
 from cratewatch.registry.index import Index
@@ -90,7 +89,7 @@ class RealProject:
 def stub_manifest(entry: IndexEntry) -> str:
     """The dependency tables and ``[features]`` of a published version, as Cargo.toml text
     (without ``[package]``)."""
-    return tomlkit.dumps(_dependency_tables(entry.deps, {}, {}) | _features(entry))
+    return _render(_dependency_tables(entry.deps, {}, {}) | _features(entry))
 
 
 def member_manifest(entry: IndexEntry, member_dirs: Mapping[str, str], own_dir: str) -> str:
@@ -103,7 +102,46 @@ def member_manifest(entry: IndexEntry, member_dirs: Mapping[str, str], own_dir: 
     }
     doc |= _dependency_tables(entry.deps, paths, {})
     doc |= _features(entry)
-    return tomlkit.dumps(doc)
+    return _render(doc)
+
+
+def _render(doc: Mapping[str, Any]) -> str:
+    """TOML text of a manifest made by this module: ``[package]`` scalars, dependency tables
+    of inline tables (also under ``[target.X]``) and ``[features]`` lists (tomlkit takes
+    over a second per hundred manifests)."""
+    lines: list[str] = []
+
+    def table(header: str, entries: Mapping[str, Any]) -> None:
+        lines.append(f"[{header}]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in entries.items())
+        lines.append("")
+
+    for name, entries in doc.items():
+        if name == "target":
+            for target, sections in entries.items():
+                for section, deps in sections.items():
+                    table(f"target.{_key(target)}.{section}", deps)
+        else:
+            table(name, entries)
+    return "\n".join(lines)
+
+
+def _key(key: str) -> str:
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _value(value: object) -> str:
+    """A TOML value: JSON string escapes are valid TOML basic-string escapes (non-ASCII text
+    is kept as it is, so no surrogate ``\\u`` escapes)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {value!r}")
 
 
 def _dependency_tables(
@@ -119,8 +157,9 @@ def _dependency_tables(
             spec["optional"] = True
         if not dep.default_features:
             spec["default-features"] = False
-        if dep.features:
-            spec["features"] = list(dep.features)
+        features = [f for f in dep.features if f]  # old index lines list "": cargo skips it
+        if features:
+            spec["features"] = features
         if dep.registry is not None:
             spec["registry-index"] = dep.registry
         table = doc
