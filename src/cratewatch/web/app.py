@@ -16,6 +16,7 @@ problems are 4xx/503 answers in the JSON error shape (API) or an HTML page.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cratewatch import __version__
 from cratewatch.errors import CratewatchError
@@ -93,6 +95,22 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+class _App(FastAPI):
+    """FastAPI with ``HEAD`` handling and the advisories fast path *in front of* its middleware.
+
+    FastAPI's own layers (telemetry checks, error and body-limit wrappers) cost more per
+    request than the fast path's answer itself, so known crates' advisory lists skip them.
+    """
+
+    def __init__(self, *, context: WebContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state.web = context
+        self._front: ASGIApp = HeadAsGet(CrateAdvisoriesFastPath(super().__call__, context))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._front(scope, receive, send)
+
+
 def create_app(
     reloader: DatabaseReloader,
     *,
@@ -100,7 +118,9 @@ def create_app(
     max_age: int = DEFAULT_MAX_AGE,
 ) -> FastAPI:
     """The ASGI application serving *reloader*'s advisories (and *index*'s versions)."""
-    app = FastAPI(
+    context = WebContext(reloader=reloader, crates=CrateResolver(index), max_age=max_age)
+    app = _App(
+        context=context,
         title="cratewatch advisories",
         version=__version__,
         description=_DESCRIPTION,
@@ -108,10 +128,6 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    context = WebContext(reloader=reloader, crates=CrateResolver(index), max_age=max_age)
-    app.state.web = context
-    app.add_middleware(CrateAdvisoriesFastPath, context=context)
-    app.add_middleware(HeadAsGet)  # outermost: HEAD reaches the fast path and routes as GET
 
     @app.exception_handler(HttpProblem)
     async def on_problem(request: Request, exc: HttpProblem) -> Response:

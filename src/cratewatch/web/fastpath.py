@@ -1,11 +1,11 @@
 """A pure-ASGI fast path for the hottest route: a crate's advisories as OSV.
 
 ``GET /api/v1/crates/{name}/advisories`` (no query) for a crate that has advisories is
-answered here, before FastAPI's routing and parameter handling, straight from the bytes
-:mod:`~cratewatch.web.snapshot` serialised at load time, with the same ETag, Cache-Control
-and ``304`` handling as the route in :mod:`~cratewatch.web.api`. Every other request (unknown
-crates, ``?version=``, other methods) goes on to the application unchanged, so the route
-stays the one place that defines the behaviour and its OpenAPI description.
+answered here, before FastAPI's middleware, routing and parameter handling, straight from
+the bytes :mod:`~cratewatch.web.snapshot` serialised at load time, with the same ETag,
+Cache-Control and ``304`` handling as the route in :mod:`~cratewatch.web.api`. Every other
+request (unknown crates, ``?version=``, other methods) goes on to the application unchanged,
+so the route stays the one place that defines the behaviour and its OpenAPI description.
 """
 
 from __future__ import annotations
