@@ -47,6 +47,8 @@ ALLOWED_TAGS = {
             "<p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>\n",
         ),
         ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+        ("[]()", "<p>[]()</p>\n"),
+        ("see [the fix]() here", "<p>see [the fix]() here</p>\n"),
         ("[x](JaVaScRiPt:alert(1))", "<p>[x](JaVaScRiPt:alert(1))</p>\n"),
         ("[x](data:text/html,hi)", "<p>[x](data:text/html,hi)</p>\n"),
         ("[x](/relative/path)", "<p>[x](/relative/path)</p>\n"),

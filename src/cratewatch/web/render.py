@@ -84,12 +84,38 @@ def _validate_link(url: str) -> bool:
     return is_safe_url(url)
 
 
+def _unlink_unsafe(state: Any) -> None:
+    """Turn links whose target is not safe back into their text.
+
+    markdown-it calls ``validateLink`` but still emits a link with an empty ``href`` when the
+    destination is empty or rejected right before ``)`` (``[x]()``); such links become the
+    Markdown they were written as.
+    """
+    for block in state.tokens:
+        children = block.children or []
+        for i, token in enumerate(children):
+            if token.type != "link_open" or is_safe_url(str(token.attrGet("href") or "")):
+                continue
+            depth = 0
+            for j in range(i, len(children)):
+                depth += children[j].nesting
+                if depth == 0:
+                    children[j] = _text(children[j], f"]({token.attrGet('href') or ''})")
+                    break
+            children[i] = _text(token, "[")
+
+
+def _text(token: Token, content: str) -> Token:
+    return Token("text", "", 0, content=content, level=token.level)
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.disable("image")
     md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.core.ruler.push("unlink_unsafe", _unlink_unsafe)
     md.add_render_rule("link_open", _link_open)
     md.add_render_rule("heading_open", _heading)
     md.add_render_rule("heading_close", _heading)
