@@ -64,13 +64,15 @@ def test_kind_of(informational: str | None, kind: AdvisoryKind) -> None:
         (["^0.9.5"], [], "0.9.9", False),
         (["^0.9.5"], [], "0.10.0", True),
         ([], [], "0.0.0", True),
-        # Cargo's matching: a pre-release matches only a comparator naming the same triple.
-        ([">= 1.2.3"], [], "1.3.0-alpha.1", True),
+        # rustsec compares by SemVer precedence, not with Cargo's pre-release matching rule:
+        ([">= 1.2.3"], [], "1.3.0-alpha.1", False),
+        ([">= 1.2.3"], [], "1.2.3-alpha.1", True),
         ([">= 1.3.0-alpha.1"], [], "1.3.0-alpha.2", False),
         ([">= 1.2.3"], ["= 1.0.0-alpha.1"], "1.0.0-alpha.1", False),
+        ([">= 1.2.3"], ["< 0.2"], "0.2.0-alpha.1", False),
     ],
 )
-def test_affects_follows_cargo_audit(
+def test_affects_follows_rustsec(
     patched: list[str], unaffected: list[str], version: str, affected: bool
 ) -> None:
     assert _advisory(patched, unaffected).affects(Version.parse(version)) is affected

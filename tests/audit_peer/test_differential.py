@@ -22,13 +22,6 @@ What is compared, and the only differences the tools are allowed:
   the target out does not apply to that build). cargo-deny 0.14.2 passes no target OS/arch to
   rustsec, so it reports those too: exactly the cargo-deny findings whose advisory file's
   ``[affected]`` lists exclude the target are allowed to be missing from cratewatch.
-- pre-release versions (:data:`PRERELEASE_DIFFERENCES`, a cratewatch bug reported to the
-  lead): rustsec (cargo-deny and cargo-audit alike) decides "affected" by SemVer precedence
-  against the advisory's ranges (``Versions::is_vulnerable`` -> ``osv::ranges_for_advisory``),
-  so ``untrusted 0.7.0-alpha1`` is above ``patched = [">= 0.6.2"]`` and not affected.
-  cratewatch's ``Advisory.affects`` matches the requirements with Cargo's rule, under which
-  ``>= 0.6.2`` never matches a pre-release of another ``major.minor.patch``, and reports it.
-  :func:`test_prerelease_versions_follow_rustsec` is a strict xfail until that is fixed.
 
 Withdrawn advisories, informational kinds (notice/unmaintained/unsound, each reported by both
 only under its own kind) and advisories with affected functions (neither tool narrows by
@@ -56,18 +49,6 @@ pytestmark = pytest.mark.shared
 PROJECTS = ("demo", "ripgrep-11.0.2", "advisory-kinds")
 DENY_ALL = ("--deny", "warnings")
 """cratewatch fails the run on every kind, as the deny.toml makes cargo-deny do."""
-
-PRERELEASE_DIFFERENCES: dict[str, frozenset[Finding]] = {
-    "advisory-kinds": frozenset(
-        {
-            # patched = [">= 0.6.2"]: 0.7.0-alpha1 comes after the fix
-            ("vulnerability", "RUSTSEC-2018-0001", "untrusted", "0.7.0-alpha1"),
-            # unaffected = ["> 0.3.2"]: the 0.4 rewrite is not the unmaintained crate
-            ("unmaintained", "RUSTSEC-2020-0010", "tiberius", "0.4.0-alpha.7"),
-        }
-    )
-}
-"""Findings only cratewatch reports, on pre-release versions (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -149,11 +130,10 @@ def test_same_findings_as_cargo_deny(
         for f in theirs.reported
         if target is not None and _excluded_by_target(peer_setup, f, target)
     )
-    only_ours = PRERELEASE_DIFFERENCES.get(label, frozenset())
-    assert ours.reported - theirs.reported == only_ours
+    assert ours.reported - theirs.reported == frozenset()
     assert theirs.reported - ours.reported == only_theirs
     for kind in ("vulnerability", "unsound", "unmaintained", "notice"):
-        assert {f for f in ours.reported - only_ours if f[0] == kind} == {
+        assert {f for f in ours.reported if f[0] == kind} == {
             f for f in theirs.reported - only_theirs if f[0] == kind
         }
     assert ours.exit_code == theirs.exit_code == (1 if ours.reported else 0)
@@ -178,16 +158,15 @@ def test_advisory_kinds_project_meets_every_kind(
     assert not withdrawn & {advisory_id for _, advisory_id, *_ in found}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Advisory.affects matches patched/unaffected with Cargo's pre-release rule; rustsec "
-    "(cargo-audit, cargo-deny) compares by precedence: reported to the lead",
-)
 def test_prerelease_versions_follow_rustsec(whole: dict[str, Findings]) -> None:
+    """rustsec (cargo-audit, cargo-deny) decides by SemVer precedence against the ranges."""
     found = whole["advisory-kinds"].reported
     # below the fix: affected under both rules
     assert ("vulnerability", "RUSTSEC-2020-0137", "lever", "0.1.1-alpha.8") in found
-    assert not found & PRERELEASE_DIFFERENCES["advisory-kinds"]
+    # patched = [">= 0.6.2"]: 0.7.0-alpha1 comes after the fix
+    assert ("vulnerability", "RUSTSEC-2018-0001", "untrusted", "0.7.0-alpha1") not in found
+    # unaffected = ["> 0.3.2"]: the 0.4 rewrite is not the unmaintained crate
+    assert ("unmaintained", "RUSTSEC-2020-0010", "tiberius", "0.4.0-alpha.7") not in found
 
 
 def test_original_v4_lockfile_gives_the_same_findings(peer_setup: PeerSetup) -> None:

@@ -19,10 +19,9 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import assert_never
 
 from cratewatch.advisories.cvss import CvssScore
-from cratewatch.advisories.ranges import AffectedRange
+from cratewatch.advisories.ranges import AffectedRange, affected_ranges
 from cratewatch.semver import Version, VersionReq
 
 __all__ = [
@@ -64,10 +63,10 @@ class Collection(StrEnum):
 
 
 class AdvisoryOrigin(StrEnum):
-    """Where an advisory was read from; decides how :meth:`Advisory.affects` decides."""
+    """Where an advisory was read from (and so where its :attr:`Advisory.ranges` come from)."""
 
     RUSTSEC = "rustsec"
-    """A RustSec advisory file: versions are given as ``patched``/``unaffected`` requirements."""
+    """A RustSec advisory file: ``patched``/``unaffected`` requirements, converted to ranges."""
     OSV = "osv"
     """An imported OSV record: versions are given as affected ``ranges``."""
 
@@ -155,7 +154,8 @@ class Advisory:
     path: str = ""
     """Repository-relative file (``crates/foo/RUSTSEC-2020-0001.md``) or OSV record id."""
     origin: AdvisoryOrigin = AdvisoryOrigin.RUSTSEC
-    """RustSec file or OSV import; decides the semantics of :meth:`affects`."""
+    """RustSec file or OSV import; a RustSec advisory's :attr:`ranges` are derived from
+    :attr:`patched`/:attr:`unaffected`, an OSV record's are read from the record."""
 
     @property
     def kind(self) -> AdvisoryKind:
@@ -167,19 +167,19 @@ class Advisory:
         """Whether the advisory was withdrawn (filed in error)."""
         return self.withdrawn is not None
 
+    def __post_init__(self) -> None:
+        if self.origin is AdvisoryOrigin.RUSTSEC and not self.ranges:
+            # A RustSec advisory's ranges are a function of patched/unaffected; computing them
+            # here keeps directly constructed advisories consistent with parsed ones.
+            object.__setattr__(self, "ranges", affected_ranges(self.patched, self.unaffected))
+
     def affects(self, version: Version) -> bool:
         """Whether *version* of :attr:`package` is affected (ignores :attr:`withdrawn`).
 
-        RustSec advisories use cargo-audit's rule: affected unless some ``patched`` or
-        ``unaffected`` requirement matches (Cargo matching rules, pre-releases included).
-        Imported OSV records: affected when inside one of :attr:`ranges`.
+        Exactly the rustsec crate's ``Versions::is_vulnerable``, which cargo-audit and
+        cargo-deny use: affected when inside one of :attr:`ranges` (the intervals RustSec's
+        OSV export derives from ``patched``/``unaffected``), compared by SemVer precedence.
+        So ``1.3.0-alpha.1`` counts as patched by ``>= 1.2.3``, although Cargo's requirement
+        matching would not let that requirement match a pre-release.
         """
-        match self.origin:
-            case AdvisoryOrigin.RUSTSEC:
-                return not any(req.matches(version) for req in self.patched) and not any(
-                    req.matches(version) for req in self.unaffected
-                )
-            case AdvisoryOrigin.OSV:
-                return any(r.contains(version) for r in self.ranges)
-            case _:
-                assert_never(self.origin)
+        return any(r.contains(version) for r in self.ranges)
