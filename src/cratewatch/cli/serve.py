@@ -8,7 +8,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -159,14 +159,20 @@ def serve(
         index = None
 
     def run_server() -> None:
-        own = index if workers == 1 else load_index()
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again under the handler it
+        # found: with this one, as before uvicorn runs, SIGTERM ends this function normally
+        # (the first process then stops the other workers) instead of killing the process
+        own = None
         try:
+            signal.signal(signal.SIGTERM, _terminate)
+            own = index if workers == 1 else load_index()
             app = create_app(reloader, index=own, max_age=max_age)
             config = uvicorn.Config(app, log_level="info", access_log=False)
             uvicorn.Server(config).run(sockets=[sock])
-        except KeyboardInterrupt:
-            pass  # Ctrl-C: uvicorn has shut down gracefully and re-raised it; a normal exit
+        except (KeyboardInterrupt, _Terminated):
+            pass  # Ctrl-C, SIGTERM: uvicorn has shut down gracefully and re-raised it
         finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             if own is not None:
                 own.close()
 
@@ -176,6 +182,14 @@ def serve(
         sock.close()
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: stop serving (uvicorn, when running, has shut down gracefully)."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise _Terminated
+
+
 def _run_workers(workers: int, run: Callable[[], None]) -> None:
     """Run *run* in this process and in ``workers - 1`` forked ones; stop them when it returns.
 
@@ -183,13 +197,14 @@ def _run_workers(workers: int, run: Callable[[], None]) -> None:
     SIGTERM to the others and waits for their graceful shutdown.
     """
     children: list[int] = []
+    first = os.getpid()
     try:
         for _ in range(workers - 1):
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:  # pragma: no cover (runs in the child; the tests watch it from outside)
-                _child(run)
+                _child(run, first)
             children.append(pid)
         run()
     finally:
@@ -200,10 +215,11 @@ def _run_workers(workers: int, run: Callable[[], None]) -> None:
             os.waitpid(pid, 0)
 
 
-def _child(run: Callable[[], None]) -> None:  # pragma: no cover (runs in a forked child)
+def _child(run: Callable[[], None], parent: int) -> None:  # pragma: no cover (forked child)
     """A forked worker: serve, then leave without running the parent's clean-up."""
     code = 0
     try:
+        _exit_with_parent(parent)
         run()
     except CratewatchError as e:
         click.echo(f"cratewatch: error: worker {os.getpid()}: {e}", err=True)
@@ -217,6 +233,19 @@ def _child(run: Callable[[], None]) -> None:  # pragma: no cover (runs in a fork
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _exit_with_parent(parent: int) -> None:  # pragma: no cover (forked child)
+    """On Linux, get SIGTERM when the first process dies, even by SIGKILL (no orphans left
+    holding the port)."""
+    if sys.platform != "linux":
+        return
+    import ctypes  # noqa: PLC0415
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _url_host(host: str) -> str:
