@@ -332,7 +332,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--db", default=str(DEFAULT_DB), help="advisory database source")
     parser.add_argument("--connections", type=int, default=50, help="concurrent connections")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds per endpoint before measuring"
+    )
     parser.add_argument("--workers", type=int, default=2, help="cratewatch serve --workers")
     parser.add_argument("--repeat", type=int, default=1, help="runs per endpoint")
     parser.add_argument(
