@@ -49,7 +49,8 @@ def test_dataset_query_and_report_end_to_end(
     code, _, err = _run(
         ["ecosystem", "dataset", "--index", str(s["index"]), "--db", str(s["db"]),
          "--cache-dir", str(s["cache"]), "--stale", "ignore", "--workers", "1",
-         "--popularity", str(s["pop"]), "--out", str(s["out"]), "--catalog", str(s["catalog"])],
+         "--popularity", str(s["pop"]), "--out", str(s["out"]), "--catalog", str(s["catalog"]),
+         "--index-date", "2020-07-20"],
         capsys,
     )  # fmt: skip
     assert code == 0, err
@@ -93,7 +94,8 @@ def test_dataset_query_and_report_end_to_end(
     assert code == 0, err
     assert "vulnerability OR unsound" in out
     text = (s["report"] / "report.md").read_text()
-    assert "| 100-1k |" in text or "| 100-1000 |" in text
+    assert "| 100-1k |" in text
+    assert "snapshot of 2020-07-20 (as stated with --index-date" in text
     assert (s["report"] / "report.html").is_file()
 
 

@@ -137,12 +137,20 @@ def ecosystem() -> None:
 @click.option(
     "--partition-size",
     type=click.IntRange(min=1),
-    help="Crates per partition (the unit of work and of resuming). Default: about 1/240.",
+    help=(
+        "Crates per partition (the unit of work and of resuming). Default: 1/240 of the "
+        "crates (1/960 with --all-versions)."
+    ),
 )
 @click.option(
     "--advisories-until",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Count only advisories dated on or before this day (YYYY-MM-DD), e.g. the index's.",
+)
+@click.option(
+    "--index-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the index snapshot was taken (YYYY-MM-DD), for the report's methods section.",
 )
 @click.option(
     "--fresh", is_flag=True, help="Discard finished parts of an earlier run and start over."
@@ -163,6 +171,7 @@ def dataset(
     seed: int,
     partition_size: int | None,
     advisories_until: datetime.datetime | None,
+    index_date: datetime.datetime | None,
     fresh: bool,
 ) -> None:
     """Resolve and audit every crate of an index into a Parquet dataset."""
@@ -201,6 +210,7 @@ def dataset(
                     names=names,
                     partition_size=partition_size,
                     advisories_until=until,
+                    index_date=index_date.date() if index_date else None,
                     fresh=fresh,
                     on_progress=on_progress,
                 )

@@ -24,6 +24,7 @@ import gc
 import hashlib
 import json
 import os
+import random
 import re
 import threading
 import time
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cratewatch.advisories.database import AdvisoryDatabase
@@ -72,7 +74,9 @@ RESOLUTION_RULES = (
 
 _PART = re.compile(r"part-(\d{5})\.parquet")
 _DEFAULT_PARTITIONS = 240
+_DEFAULT_PARTITIONS_ALL = 960
 _MIN_PARTITION = 16
+_SHUFFLE_SEED = 2020
 _MAX_PARTITION = 1024
 
 
@@ -183,18 +187,26 @@ def build_dataset(
     names: Sequence[str] | None = None,
     partition_size: int | None = None,
     advisories_until: datetime.date | None = None,
+    index_date: datetime.date | None = None,
     fresh: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> DatasetSummary:
     """Resolve and audit every crate of *index* (or only *names*) and write *out*.
 
     *index* must be a local git or directory index (workers reopen it by its path).
-    *fresh* discards finished parts of an earlier run. Raises :class:`DatasetError`.
+    *index_date* is the day the index snapshot was taken, when known (an index has no
+    publication dates; it is only recorded for the report). *fresh* discards finished parts
+    of an earlier run. Raises :class:`DatasetError`.
     """
     started = time.perf_counter()
     crate_names = sorted(set(names)) if names is not None else sorted(index.names())
-    size = partition_size or _partition_size(len(crate_names))
-    partitions = [crate_names[i : i + size] for i in range(0, len(crate_names), size)]
+    size = partition_size or _partition_size(len(crate_names), all_versions=all_versions)
+    # Crates are dealt into partitions in a seeded random order: families of expensive crates
+    # (alphabetical neighbours such as solana-*) spread over many partitions, so partitions
+    # cost about the same and no single one is left running alone at the end.
+    dealt = list(crate_names)
+    random.Random(_SHUFFLE_SEED).shuffle(dealt)
+    partitions = [dealt[i : i + size] for i in range(0, len(dealt), size)]
     matcher = AdvisoryMatcher(database.advisories, until=advisories_until)
     info = database.info
     index_meta = {"source": index.source, "commit": getattr(index, "commit", None)}
@@ -205,6 +217,7 @@ def build_dataset(
         "advisories_until": advisories_until.isoformat() if advisories_until else None,
         "all_versions": all_versions,
         "partition_size": size,
+        "shuffle_seed": _SHUFFLE_SEED,
         "crates": hashlib.sha256("\n".join(crate_names).encode()).hexdigest(),
     }
     token = hashlib.sha256(json.dumps(job, sort_keys=True).encode()).hexdigest()[:24]
@@ -248,7 +261,11 @@ def build_dataset(
             close()
     metadata = {
         **job,
-        "index": {**index_meta, "commit_time": _commit_time(index)},
+        "index": {
+            **index_meta,
+            "commit_time": _commit_time(index),
+            "date": index_date.isoformat() if index_date else None,
+        },
         "mode": "every version" if all_versions else "latest version of each crate",
         "advisory_db": {
             "source": info.source,
@@ -317,8 +334,9 @@ def _commit_time(index: Index) -> str | None:
     return _iso(datetime.datetime.fromtimestamp(when, datetime.UTC))
 
 
-def _partition_size(crates: int) -> int:
-    return max(_MIN_PARTITION, min(_MAX_PARTITION, -(-crates // _DEFAULT_PARTITIONS)))
+def _partition_size(crates: int, *, all_versions: bool) -> int:
+    count = _DEFAULT_PARTITIONS_ALL if all_versions else _DEFAULT_PARTITIONS
+    return max(_MIN_PARTITION, min(_MAX_PARTITION, -(-crates // count)))
 
 
 def _part_path(parts: Path, number: int) -> Path:
@@ -360,6 +378,8 @@ def _assemble(parts: Path, count: int, popularity: Popularity | None) -> pa.Tabl
         raise DatasetError(f"{parts}: cannot read a part file (run again with --fresh): {e}") from e
     if tables:
         table = pa.concat_tables(tables).combine_chunks()
+        # partitions hold shuffled crates: back to name order (stable, versions keep theirs)
+        table = table.take(pc.sort_indices(table, sort_keys=[("name", "ascending")]))
     else:
         from cratewatch.ecosystem.dataset import ROW_SCHEMA  # noqa: PLC0415
 

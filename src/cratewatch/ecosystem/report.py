@@ -432,6 +432,13 @@ def _methods_section(a: Analysis, meta: dict[str, Any]) -> list[str]:
         f"Index snapshot: `{index.get('source', 'unknown')}` at commit "
         f"`{index.get('commit') or 'n/a'}`"
         + (f", committed {index['commit_time']}" if index.get("commit_time") else "")
+        + (
+            f"; snapshot of {index['date']} (as stated with --index-date: the index itself "
+            "has no dates)"
+            if index.get("date")
+            else "; the index carries no publication dates, so its snapshot date is only the "
+            "commit's"
+        )
         + ".",
         f"Advisory database: `{db.get('source', 'unknown')}` at commit "
         f"`{db.get('commit') or 'n/a'}` (last commit {db.get('last_commit_time') or 'unknown'});"
