@@ -37,7 +37,8 @@ def client(base_url: str) -> Iterator[httpx.Client]:
 def _raw_exchange(base_url: str, request: bytes) -> bytes:
     """Send *request* bytes on one connection and read until the server closes it."""
     address = urlsplit(base_url)
-    assert address.hostname is not None and address.port is not None
+    assert address.hostname is not None
+    assert address.port is not None
     with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
         sock.sendall(request)
         chunks = []
@@ -73,9 +74,7 @@ def _raw_exchange(base_url: str, request: bytes) -> bytes:
         ("/api/v1/openapi.json", 200),
     ],
 )
-def test_head_answers_like_get_without_body(
-    client: httpx.Client, path: str, status: int
-) -> None:
+def test_head_answers_like_get_without_body(client: httpx.Client, path: str, status: int) -> None:
     got = client.get(path)
     head = client.head(path)
     assert (got.status_code, head.status_code) == (status, status)
