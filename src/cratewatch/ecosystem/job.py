@@ -259,6 +259,9 @@ def build_dataset(
         close = getattr(results, "close", None)
         if close is not None:
             close()
+        # partitions run in this process (one worker, threads of an in-process cluster) froze
+        # what they learnt: hand it back to the collector now that the job is over
+        gc.unfreeze()
     metadata = {
         **job,
         "index": {
