@@ -8,7 +8,9 @@ skipped, with a reason, where it is absent.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +55,54 @@ def toolchain(tmp_path_factory: pytest.TempPathFactory) -> Toolchain:
         return Toolchain.find(tmp_path_factory.mktemp("toolchain"))
     except ToolMissing as e:
         pytest.skip(str(e))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium package; Playwright never downloads a browser of its own here."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+"""Where browser tests save screenshots (gitignored)."""
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's chromium (skips when it is not installed)."""
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: Path) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright, one per test module.
+
+    Playwright's sync API keeps an asyncio loop running in the main thread while it is
+    open; scoping it to the module closes that loop before unrelated tests (which call
+    ``asyncio.run``) run.
+    """
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only browser tests)
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The screenshot directory (created)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -4,7 +4,6 @@ uvicorn servers on 127.0.0.1 and a headless Chromium driven by Playwright.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -22,26 +21,13 @@ from cratewatch.advisories.database import AdvisoryDatabase, load_database
 from cratewatch.registry.dirindex import DirIndex
 from cratewatch.web.snapshot import Snapshot, build_snapshot
 from tests.advisories.gitrepo import BASE_TIME, commit_all, git
-from tests.conftest import ASSETS, REPO_ROOT
+from tests.conftest import ASSETS
 
 WEB_ASSETS = ASSETS / "web"
 FIXTURE_DB = WEB_ASSETS / "db"
 """Advisories of every kind against foo, bar and baz (see tests/assets/web/db)."""
 FIXTURE_INDEX = WEB_ASSETS / "index"
 """A directory index with foo (yanked and pre-release versions), bar and plain."""
-SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
-"""Where browser tests save screenshots (gitignored)."""
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def make_web_db_repo(path: Path) -> str:
@@ -129,33 +115,3 @@ def live_server(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    """Debian's chromium (skips when it is not installed)."""
-    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path: Path) -> Iterator[Any]:
-    """A headless Chromium (one per session) driven by Playwright."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only browser tests)
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(chromium_path), args=CHROMIUM_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-@pytest.fixture(scope="session")
-def screenshots() -> Path:
-    """The screenshot directory (created)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
