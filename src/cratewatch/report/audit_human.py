@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cratewatch.audit.model import (
@@ -27,6 +26,7 @@ _KIND_STYLE = {
 }
 
 _MAX_PATHS_SHOWN = 3
+_LABEL_WIDTH = 10
 
 
 def render_human(run: AuditRun, *, show_tree: bool = True, quiet: bool = False) -> RenderableType:
@@ -75,38 +75,41 @@ def render_human(run: AuditRun, *, show_tree: bool = True, quiet: bool = False) 
     return Group(*parts)
 
 
-def _finding_table(finding: Finding, *, failing: bool, show_tree: bool) -> Table:
+def _finding_table(finding: Finding, *, failing: bool, show_tree: bool) -> Group:
+    """The finding as aligned ``Label  value`` lines (no padding after the value, so the
+    report copies and greps cleanly)."""
     kind_style = _KIND_STYLE[finding.kind] if finding.status is FindingStatus.REPORTED else "dim"
     label = finding.kind.value.capitalize()
     if finding.status is FindingStatus.REPORTED:
         label = ("error: " if failing else "warning: ") + label
     else:
         label = f"{label} ({finding.status.value})"
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    table.add_row(Text(label, kind_style), "")
-    table.add_row("Crate", finding.package.name)
-    table.add_row("Version", str(finding.package.version))
+    rows: list[tuple[str, str]] = [
+        ("Crate", finding.package.name),
+        ("Version", str(finding.package.version)),
+    ]
     if isinstance(finding, AdvisoryFinding):
         adv = finding.advisory
         aliases = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
-        table.add_row("ID", adv.id + aliases)
-        table.add_row("Title", adv.title)
-        table.add_row("Date", adv.date.isoformat())
+        rows += [("ID", adv.id + aliases), ("Title", adv.title), ("Date", adv.date.isoformat())]
         if adv.cvss is not None:
-            table.add_row("Severity", f"{adv.cvss.base_score:.1f} ({adv.cvss.severity})")
+            rows.append(("Severity", f"{adv.cvss.base_score:.1f} ({adv.cvss.severity})"))
         if adv.url:
-            table.add_row("URL", adv.url)
+            rows.append(("URL", adv.url))
         elif adv.collection == "crates":
-            table.add_row("URL", f"https://rustsec.org/advisories/{adv.id}")
-    table.add_row("Solution", solution(finding))
+            rows.append(("URL", f"https://rustsec.org/advisories/{adv.id}"))
+    rows.append(("Solution", solution(finding)))
     if finding.note:
-        table.add_row("Note", finding.note)
+        rows.append(("Note", finding.note))
     if show_tree and finding.paths:
         lines = [" <- ".join(reversed(path)) for path in finding.paths[:_MAX_PATHS_SHOWN]]
         more = len(finding.paths) - _MAX_PATHS_SHOWN
         if more > 0:
             lines.append(f"... and {more} more path{'s' if more > 1 else ''}")
-        table.add_row("Path", "\n".join(lines))
-    return table
+        rows.append(("Path", "\n".join(lines)))
+    lines_out = [Text(label, kind_style)]
+    for key, value in rows:
+        first, *rest = value.split("\n")
+        lines_out.append(Text.assemble((f"{key:<{_LABEL_WIDTH}}", "bold"), first))
+        lines_out.extend(Text(" " * _LABEL_WIDTH + more_line) for more_line in rest)
+    return Group(*lines_out)
