@@ -37,7 +37,11 @@ def walk(
 def help_text(path: tuple[str, ...], command: click.Command) -> str:
     """The command's --help at a fixed width, so the file does not depend on the terminal."""
     ctx = click.Context(
-        command, info_name=" ".join(path), max_content_width=100, terminal_width=100
+        command,
+        info_name=" ".join(path),
+        max_content_width=100,
+        terminal_width=100,
+        help_option_names=["-h", "--help"],  # as cratewatch's group sets for every command
     )
     return command.get_help(ctx)
 
