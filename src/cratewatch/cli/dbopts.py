@@ -1,4 +1,5 @@
-"""The advisory-database options every command that needs advisories shares.
+"""The advisory-database options every command that needs advisories shares (and the
+``--offline``/``--cache-dir`` pair of the commands that read a crates.io index).
 
 Decorate a command with :func:`database_options`; it adds ``--db``, ``--cache-dir``,
 ``--no-fetch``, ``--stale-days`` and ``--stale`` and passes one :class:`DbOptions` as the
@@ -18,11 +19,12 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, assert_never
+from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
 import click
 from rich.console import Console
@@ -35,7 +37,10 @@ from cratewatch.advisories.source import (
     Stale,
     UnknownAge,
 )
-from cratewatch.errors import AdvisoryDbError
+from cratewatch.errors import AdvisoryDbError, CratewatchError
+
+if TYPE_CHECKING:
+    from cratewatch.resolver.platform import Target
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -48,8 +53,10 @@ __all__ = [
     "default_cache_dir",
     "default_db",
     "echo_warnings",
+    "index_cache_options",
     "open_database",
     "output_console",
+    "rustc_target",
 ]
 
 DB_ENV_VAR = "CRATEWATCH_ADVISORY_DB"
@@ -61,6 +68,7 @@ SHARED_BUNDLE = Path("..") / "shared" / "data" / "advisory-db.bundle"
 
 _R = TypeVar("_R")
 _PIPE_WIDTH = 10_000
+_RUSTC_TIMEOUT = 60.0
 
 
 class StalePolicy(StrEnum):
@@ -192,6 +200,24 @@ def database_options(
     return decorate
 
 
+def index_cache_options(command: Callable[..., _R]) -> Callable[..., _R]:
+    """Add ``--offline`` and ``--cache-dir`` to a command that reads a crates.io index; it
+    receives ``offline`` and ``cache_dir`` (None: use :func:`default_cache_dir`)."""
+    command = click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=(
+            "Cache for sparse index files and bundle clones. "
+            f"Default: ${CACHE_ENV_VAR}, else ~/.cache/cratewatch."
+        ),
+    )(command)
+    return click.option(
+        "--offline",
+        is_flag=True,
+        help="Sparse index only: use the cached files, make no network request.",
+    )(command)
+
+
 def open_database(
     options: DbOptions, *, fetch: bool | None = None, now: datetime.datetime | None = None
 ) -> OpenedDatabase:
@@ -254,3 +280,28 @@ def output_console() -> Console:
     if not console.is_terminal:
         console.width = _PIPE_WIDTH
     return console
+
+
+def rustc_target(rustc: str, triple: str, error: type[CratewatchError]) -> Target:
+    """The ``--target`` *triple* with its cfg values from ``rustc --print cfg``; raises *error*
+    (a message starting with ``--target TRIPLE``) when rustc hangs, rejects the target or
+    prints what cannot be parsed."""
+    from cratewatch.resolver.platform import InvalidPlatform, Target  # noqa: PLC0415 - rare
+
+    try:
+        done = subprocess.run(
+            [rustc, "--print", "cfg", "--target", triple],
+            capture_output=True,
+            text=True,
+            timeout=_RUSTC_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise error(f"--target {triple}: rustc did not answer in time") from e
+    if done.returncode != 0:
+        detail = (done.stderr.strip().splitlines() or ["failed"])[0]
+        raise error(f"--target {triple}: rustc does not know this target: {detail}")
+    try:
+        return Target.from_rustc_cfg(triple, done.stdout)
+    except InvalidPlatform as e:
+        raise error(f"--target {triple}: {e}") from e

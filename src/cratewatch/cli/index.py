@@ -17,7 +17,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from cratewatch.cli.dbopts import CACHE_ENV_VAR, default_cache_dir, output_console
+from cratewatch.cli.dbopts import default_cache_dir, index_cache_options, output_console
 from cratewatch.registry.index import CRATES_IO_SPARSE, open_index
 from cratewatch.registry.model import IndexDependency, IndexEntry
 from cratewatch.registry.paths import validate_crate_name
@@ -58,19 +58,7 @@ def index() -> None:
     show_default=True,
     help="Whether to list yanked versions (marked as such in the table).",
 )
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Sparse index only: use the cached files, make no network request.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help=(
-        "Cache for sparse index files and bundle clones. "
-        f"Default: ${CACHE_ENV_VAR}, else ~/.cache/cratewatch."
-    ),
-)
+@index_cache_options
 def versions(
     *,
     name: str,

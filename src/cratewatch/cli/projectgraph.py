@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from cratewatch.cli.dbopts import echo_warnings
+from cratewatch.cli.dbopts import echo_warnings, rustc_target
 from cratewatch.errors import CratewatchError
 from cratewatch.lockfile import Lockfile
 from cratewatch.policy.crate_sources import SourceLocator
@@ -26,7 +25,6 @@ from cratewatch.policy.graph_metadata import (
     graph_from_metadata,
     run_cargo_metadata,
 )
-from cratewatch.resolver.platform import InvalidPlatform, Target
 from cratewatch.sbom.model import GraphMethod
 
 __all__ = [
@@ -36,8 +34,6 @@ __all__ = [
     "graph_target",
     "load_crate_graph",
 ]
-
-_RUSTC_TIMEOUT = 60.0
 
 
 class ProjectInputError(CratewatchError):
@@ -104,23 +100,7 @@ def graph_target(triple: str) -> GraphTarget:
     if rustc is None:
         echo_warnings((f"--target {triple}: rustc not found; only [target.{triple}] deps match",))
         return GraphTarget(triple=triple)
-    try:
-        done = subprocess.run(
-            [rustc, "--print", "cfg", "--target", triple],
-            capture_output=True,
-            text=True,
-            timeout=_RUSTC_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as e:
-        raise ProjectInputError(f"--target {triple}: rustc did not answer in time") from e
-    if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["failed"])[0]
-        raise ProjectInputError(f"--target {triple}: rustc does not know this target: {detail}")
-    try:
-        target = Target.from_rustc_cfg(triple, done.stdout)
-    except InvalidPlatform as e:
-        raise ProjectInputError(f"--target {triple}: {e}") from e
+    target = rustc_target(rustc, triple, ProjectInputError)
     return GraphTarget(triple=triple, cfgs=target.cfgs)
 
 

@@ -16,25 +16,27 @@ from __future__ import annotations
 import gc
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from cratewatch.cli.dbopts import CACHE_ENV_VAR, default_cache_dir, output_console
+from cratewatch.cli.dbopts import (
+    default_cache_dir,
+    index_cache_options,
+    output_console,
+    rustc_target,
+)
 from cratewatch.errors import CratewatchError
 from cratewatch.registry.index import CRATES_IO_SPARSE, open_index
 from cratewatch.resolver import Resolved, Resolver, RootRequest, Target, Unresolved
 from cratewatch.resolver.batch import parse_batch, parse_root, resolution_json, resolve_all
 from cratewatch.resolver.model import ResolutionFailed
-from cratewatch.resolver.platform import InvalidPlatform
 
 __all__ = ["resolve"]
 
 _MAX_BATCH_BYTES = 64 << 20
 _FREEZE_EVERY = 256
-_RUSTC_TIMEOUT = 60.0
 
 
 @click.command()
@@ -92,19 +94,7 @@ _RUSTC_TIMEOUT = 60.0
     show_default=True,
     help="human: a table (a summary line per root with --batch); json: see above.",
 )
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Sparse index only: use the cached files, make no network request.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help=(
-        "Cache for sparse index files and bundle clones. "
-        f"Default: ${CACHE_ENV_VAR}, else ~/.cache/cratewatch."
-    ),
-)
+@index_cache_options
 def resolve(
     *,
     root: str | None,
@@ -183,23 +173,7 @@ def _target(triple: str) -> Target:
             f"--target {triple}: rustc is needed to learn the target's cfg values "
             "(install Rust, or omit --target to list every platform's dependencies)"
         )
-    try:
-        done = subprocess.run(
-            [rustc, "--print", "cfg", "--target", triple],
-            capture_output=True,
-            text=True,
-            timeout=_RUSTC_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as e:
-        raise CratewatchError(f"--target {triple}: rustc did not answer in time") from e
-    if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["failed"])[0]
-        raise CratewatchError(f"--target {triple}: rustc does not know this target: {detail}")
-    try:
-        return Target.from_rustc_cfg(triple, done.stdout)
-    except InvalidPlatform as e:
-        raise CratewatchError(f"--target {triple}: {e}") from e
+    return rustc_target(rustc, triple, CratewatchError)
 
 
 def _echo_batch(resolution: Resolved | Unresolved, output_format: str) -> None:
