@@ -1,5 +1,6 @@
-"""The advisory-database options every command that needs advisories shares (and the
-``--offline``/``--cache-dir`` pair of the commands that read a crates.io index).
+"""The advisory-database options every command that needs advisories shares, and the small
+pieces several commands share: :func:`index_cache_options` (``--offline``/``--cache-dir`` of
+the commands that read a crates.io index), :func:`rustc_target`, :func:`write_report`.
 
 Decorate a command with :func:`database_options`; it adds ``--db``, ``--cache-dir``,
 ``--no-fetch``, ``--stale-days`` and ``--stale`` and passes one :class:`DbOptions` as the
@@ -57,6 +58,7 @@ __all__ = [
     "open_database",
     "output_console",
     "rustc_target",
+    "write_report",
 ]
 
 DB_ENV_VAR = "CRATEWATCH_ADVISORY_DB"
@@ -280,6 +282,18 @@ def output_console() -> Console:
     if not console.is_terminal:
         console.width = _PIPE_WIDTH
     return console
+
+
+def write_report(text: str, output: Path | None) -> None:
+    """Print *text* as it is to stdout, or write it to *output* (a one-line
+    :class:`~cratewatch.errors.CratewatchError` when the file cannot be written)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise CratewatchError(f"{output}: cannot write the report: {e.strerror or e}") from e
 
 
 def rustc_target(rustc: str, triple: str, error: type[CratewatchError]) -> Target:

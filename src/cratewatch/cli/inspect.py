@@ -11,9 +11,8 @@ from typing import assert_never
 
 import click
 
-from cratewatch.cli.dbopts import default_cache_dir, output_console
+from cratewatch.cli.dbopts import default_cache_dir, output_console, write_report
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
-from cratewatch.errors import CratewatchError
 from cratewatch.inspect.model import Inspected, Outcome, Severity
 from cratewatch.inspect.targets import inspect_lockfile, inspect_spec
 from cratewatch.lockfile import load_lockfile
@@ -225,10 +224,4 @@ def _emit(
             text = render_inspect_sarif(outcomes)
         case _:
             assert_never(output_format)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise CratewatchError(f"{output}: cannot write the report: {e.strerror or e}") from e
+    write_report(text, output)

@@ -13,7 +13,7 @@ from typing import assert_never
 
 import click
 
-from cratewatch.cli.dbopts import default_cache_dir, output_console
+from cratewatch.cli.dbopts import default_cache_dir, output_console, write_report
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
 from cratewatch.errors import CratewatchError, RegistryError
 from cratewatch.inspect.source import (
@@ -250,13 +250,7 @@ def _emit(
             text = render_json(result)
         case _:
             assert_never(output_format)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise CratewatchError(f"{output}: cannot write the report: {e.strerror or e}") from e
+    write_report(text, output)
 
 
 def _register() -> None:
