@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 import pytest
 
-from cratewatch.cli.main import main
 from cratewatch.cli.resolve import resolve
 from cratewatch.resolver import RootRequest
+from tests.cli_runner import run_cli
 from tests.resolver.cargo_harness import CARGO, CargoFailed, LocalRegistry
 from tests.resolver.scenarios import CASES, INDEX, LINUX, Case, R, cargo_answer
 
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.skipif(CARGO is None, reason="cargo is not on PATH")
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> LocalRegistry:
     return LocalRegistry.create(tmp_path_factory.mktemp("registry"), INDEX)
-
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def _batch_line(request: RootRequest) -> str:
@@ -55,7 +47,7 @@ def test_batch_answers_like_cargo_in_input_order(
     cases = [c for c in CASES if c.target is None and not c.request.include_dev]
     batch = tmp_path / "roots.txt"
     batch.write_text("# roots\n\n" + "\n".join(_batch_line(c.request) for c in cases) + "\n")
-    code, out, err = _run(
+    code, out, err = run_cli(
         ["resolve", "--batch", str(batch), "--index", str(registry.index), "--format", "json"],
         capsys,
     )
@@ -78,7 +70,7 @@ def test_single_root_prints_the_sorted_package_set(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case = next(c for c in CASES if c.id == "duplicates")
-    code, out, err = _run(
+    code, out, err = run_cli(
         ["resolve", "droot@1.0.0", "--index", str(registry.index), "--format", "json"], capsys
     )
     assert (code, err) == (0, "")
@@ -109,7 +101,7 @@ def test_feature_flags_match_cargo(
     request_: RootRequest,
 ) -> None:
     args = ["resolve", request_.describe(), "--index", str(registry.index), "--format", "json"]
-    code, out, err = _run([*args, *flags], capsys)
+    code, out, err = run_cli([*args, *flags], capsys)
     assert (code, err) == (0, "")
     expected = cargo_answer(registry, Case("flags", request_))
     assert _as_set(json.loads(out)["packages"]) == expected
@@ -119,11 +111,11 @@ def test_target_keeps_what_the_target_builds(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["resolve", "tg@1.0.0", "--index", str(registry.index), "--format", "json"]
-    code, out, err = _run([*args, "--target", LINUX], capsys)
+    code, out, err = run_cli([*args, "--target", LINUX], capsys)
     assert (code, err) == (0, "")
     expected = cargo_answer(registry, Case("target", R("tg"), target=LINUX))
     assert _as_set(json.loads(out)["packages"]) == expected
-    code, out, _ = _run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     assert "tg-win" in {p["name"] for p in json.loads(out)["packages"]}
 
@@ -131,7 +123,7 @@ def test_target_keeps_what_the_target_builds(
 def test_unknown_target_is_one_line_error(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(
+    code, out, err = run_cli(
         ["resolve", "tg@1.0.0", "--index", str(registry.index), "--target", "no-such-target"],
         capsys,
     )
@@ -146,7 +138,7 @@ def test_unknown_target_is_one_line_error(
 def test_unresolvable_root_is_one_line_error(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["resolve", "nsroot@1.0.0", "--index", str(registry.index)], capsys)
+    code, out, err = run_cli(["resolve", "nsroot@1.0.0", "--index", str(registry.index)], capsys)
     assert isinstance(cargo_answer(registry, Case("ns", R("nsroot"))), CargoFailed)
     assert (code, out) == (2, "")
     assert err == (
@@ -159,7 +151,7 @@ def test_unresolvable_root_is_one_line_error(
 def test_human_output_lists_packages_and_features(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(["resolve", "uroot@1.0.0", "--index", str(registry.index)], capsys)
+    code, out, err = run_cli(["resolve", "uroot@1.0.0", "--index", str(registry.index)], capsys)
     assert (code, err) == (0, "")
     assert out.startswith("uroot@1.0.0: 5 packages")
     row = next(text for text in out.splitlines() if " uc " in text)
@@ -172,7 +164,7 @@ def test_batch_human_output(
 ) -> None:
     batch = tmp_path / "roots.txt"
     batch.write_text("uroot@1.0.0\nnsmissing@1.0.0\n")
-    code, out, err = _run(
+    code, out, err = run_cli(
         ["resolve", "--batch", str(batch), "--index", str(registry.index)], capsys
     )
     assert (code, err) == (0, "")
@@ -198,7 +190,7 @@ def test_batch_human_output(
 def test_bad_usage(
     registry: LocalRegistry, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    code, out, err = _run(["resolve", *args, "--index", str(registry.index)], capsys)
+    code, out, err = run_cli(["resolve", *args, "--index", str(registry.index)], capsys)
     assert (code, out) == (2, "")
     assert err.strip().splitlines()[-1] == message
 
@@ -208,7 +200,7 @@ def test_bad_batch_line_names_file_and_line(
 ) -> None:
     batch = tmp_path / "roots.txt"
     batch.write_text("uroot@1.0.0\n\nfo@1.0.0 features=a fast\n")
-    code, out, err = _run(
+    code, out, err = run_cli(
         ["resolve", "--batch", str(batch), "--index", str(registry.index)], capsys
     )
     assert (code, out) == (2, "")

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from cratewatch.cli.errors import EXIT_USAGE
-from cratewatch.cli.main import main
 from tests.advisories.gitrepo import BASE_TIME, add_advisory
+from tests.cli_runner import run_cli
 from tests.web.conftest import FIXTURE_INDEX, make_web_db_repo
 
 
@@ -30,14 +30,6 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def db_args(repo: Path, tmp_path: Path) -> list[str]:
     return ["--db", str(repo), "--cache-dir", str(tmp_path / "cache"), "--stale", "ignore"]
-
-
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def test_serve_answers_reloads_and_stops_on_interrupt(db_args: list[str], repo: Path) -> None:
@@ -161,7 +153,7 @@ def test_serve_on_a_taken_port(db_args: list[str], capsys: pytest.CaptureFixture
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        code, stdout, stderr = _run(["serve", *db_args, "--port", str(port)], capsys)
+        code, stdout, stderr = run_cli(["serve", *db_args, "--port", str(port)], capsys)
     assert (code, stdout) == (EXIT_USAGE, "")
     assert stderr == f"cratewatch: error: 127.0.0.1:{port}: cannot listen: Address already in use\n"
 
@@ -170,13 +162,13 @@ def test_serve_with_a_missing_index(
     db_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nope"
-    code, _, stderr = _run(["serve", *db_args, "--index", str(missing)], capsys)
+    code, _, stderr = run_cli(["serve", *db_args, "--index", str(missing)], capsys)
     assert code == EXIT_USAGE
     assert stderr.startswith(f"cratewatch: error: {missing}: no such index")
 
 
 def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = _run(["serve", "--help"], capsys)
+    code, stdout, _ = run_cli(["serve", "--help"], capsys)
     assert code == 0
     for option in (
         "--index SRC",
@@ -192,6 +184,6 @@ def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_serve_needs_at_least_one_worker(
     db_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, stderr = _run(["serve", *db_args, "--workers", "0"], capsys)
+    code, _, stderr = run_cli(["serve", *db_args, "--workers", "0"], capsys)
     assert code == EXIT_USAGE
     assert "Invalid value for '--workers': 0 is not in the range 1<=x<=64." in stderr
