@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cratewatch.cli.errors import EXIT_FINDINGS, EXIT_OK
-from cratewatch.cli.main import main
+from tests.cli_runner import run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo on PATH")
 
@@ -79,12 +79,8 @@ def audit(
 ) -> tuple[int, dict[str, Any]]:
     monkeypatch.setenv("CARGO_HOME", str(project.parent / "cargo-home"))
     command = ["audit", str(project), *real_db_args, "--stale", "ignore", "--no-yanked"]
-    with pytest.raises(SystemExit) as info:
-        main([*command, "--format", "json", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    code = info.value.code
-    return (code if isinstance(code, int) else 0), json.loads(out)
+    code, out, _ = run_cli([*command, "--format", "json", *args], capsys)
+    return code, json.loads(out)
 
 
 def statuses(report: dict[str, Any]) -> dict[str, str]:
