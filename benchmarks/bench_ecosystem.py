@@ -128,6 +128,9 @@ def run(label: str, args: list[str], fraction: float) -> Measure:
     return measure
 
 
+EXTRA: list[str] = []
+
+
 def dataset(
     index: str, db: str, out: Path, fraction: float, *, workers: int, every: bool, label: str
 ) -> Measure:
@@ -140,6 +143,7 @@ def dataset(
         args += ["--sample", str(fraction)]
     if every:
         args.append("--all-versions")
+    args += EXTRA
     measure = run(label, args, fraction)
     table = pq.read_table(out, columns=["name"])
     measure.rows = table.num_rows
@@ -161,6 +165,33 @@ def _print(measures: list[Measure]) -> None:
     sys.stdout.flush()
 
 
+def _synthetic(
+    clone: str,
+    target: Path,
+    db: str,
+    out: Path,
+    *,
+    fractions: list[float],
+    args: argparse.Namespace,
+) -> list[Measure]:
+    """Generate (once) the K-times larger index and measure the fractions on it."""
+    if not (target / "config.json").is_file():
+        start = time.perf_counter()
+        with GitIndex(clone) as source:
+            crates, lines = generate(source, target, factor=args.synthetic, seed=2020)
+        print(f"synthetic {args.synthetic}x index: {crates} crates, {lines} lines, "
+              f"written in {time.perf_counter() - start:.0f} s")  # fmt: skip
+    measures = []
+    suffix = f" recycle {args.recycle_after}" if args.recycle_after else ""
+    for fraction in fractions:
+        label = f"latest synthetic {args.synthetic}x{suffix}"
+        measures.append(
+            dataset(str(target), db, out, fraction, workers=args.workers, every=False, label=label)
+        )
+        _print(measures[-1:])
+    return measures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index", help="index spec (default: the 2020 bundle)")
@@ -172,10 +203,14 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=0, help="also a K-times larger index")
     parser.add_argument("--synthetic-dir", type=Path, help="reuse/keep the synthetic index here")
     parser.add_argument("--report", action="store_true", help="time the report too")
+    parser.add_argument("--skip-real", action="store_true", help="only the synthetic index")
+    parser.add_argument("--recycle-after", type=int, help="pass --recycle-after N")
     args = parser.parse_args()
     index = args.index or str(shared_data() / "crates-io-index-2020.bundle")
     db = args.db or str(shared_data() / "advisory-db.bundle")
     fractions = [float(f) for f in args.fractions.split(",")]
+    if args.recycle_after:
+        EXTRA.extend(["--recycle-after", str(args.recycle_after)])
     with open_index(index, cache_dir=CACHE) as opened:  # clone once, untimed
         names = sum(1 for _ in opened.names())
         clone = opened.source
@@ -187,6 +222,8 @@ def main() -> int:
         modes = [] if args.only_all_versions else [False]
         if args.all_versions or args.only_all_versions:
             modes.append(True)
+        if args.skip_real:
+            modes = []
         for every in modes:
             for fraction in fractions:
                 label = ("every version" if every else "latest") + " 2020"
@@ -204,26 +241,7 @@ def main() -> int:
             _print(measures[-1:])
         if args.synthetic > 1:
             target = args.synthetic_dir or Path(tmp) / f"index{args.synthetic}x"
-            if not (target / "config.json").is_file():
-                start = time.perf_counter()
-                with GitIndex(clone) as source:
-                    crates, lines = generate(source, target, factor=args.synthetic, seed=2020)
-                print(f"synthetic {args.synthetic}x index: {crates} crates, {lines} lines, "
-                      f"written in {time.perf_counter() - start:.0f} s")  # fmt: skip
-            for fraction in fractions:
-                label = f"latest synthetic {args.synthetic}x"
-                measures.append(
-                    dataset(
-                        str(target),
-                        db,
-                        out,
-                        fraction,
-                        workers=args.workers,
-                        every=False,
-                        label=label,
-                    )
-                )
-                _print(measures[-1:])
+            measures += _synthetic(clone, target, db, out, fractions=fractions, args=args)
     print()
     _print(measures)
     return 0

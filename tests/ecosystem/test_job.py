@@ -53,6 +53,15 @@ def test_a_forked_pool_gives_the_same_rows(tmp_path: Path) -> None:
     assert pooled == alone
 
 
+def test_recycled_sessions_give_the_same_rows(tmp_path: Path) -> None:
+    _, kept = _build(tmp_path, LocalExecutor(workers=1), out="a.parquet", partition_size=2)
+    summary, recycled = _build(
+        tmp_path, LocalExecutor(workers=1), out="b.parquet", partition_size=2, recycle_after=1
+    )
+    assert recycled == kept
+    assert summary.metadata["recycle_after"] == 1
+
+
 def test_every_version_mode(tmp_path: Path) -> None:
     summary, rows = _build(tmp_path, LocalExecutor(workers=1), all_versions=True)
     assert summary.rows == len(ECOSYSTEM)

@@ -148,6 +148,15 @@ def ecosystem() -> None:
     help="Count only advisories dated on or before this day (YYYY-MM-DD), e.g. the index's.",
 )
 @click.option(
+    "--recycle-after",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=(
+        "Let each worker forget what it learnt from the index after N partitions: bounds "
+        "memory on indexes too large for every worker to learn whole, at some CPU cost."
+    ),
+)
+@click.option(
     "--index-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The day the index snapshot was taken (YYYY-MM-DD), for the report's methods section.",
@@ -171,6 +180,7 @@ def dataset(
     seed: int,
     partition_size: int | None,
     advisories_until: datetime.datetime | None,
+    recycle_after: int | None,
     index_date: datetime.datetime | None,
     fresh: bool,
 ) -> None:
@@ -211,6 +221,7 @@ def dataset(
                     partition_size=partition_size,
                     advisories_until=until,
                     index_date=index_date.date() if index_date else None,
+                    recycle_after=recycle_after,
                     fresh=fresh,
                     on_progress=on_progress,
                 )

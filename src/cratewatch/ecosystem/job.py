@@ -96,6 +96,8 @@ class JobContext:
     """Every version of each crate, not only the latest."""
     token: str
     """Identifies the job (a worker keeps one session per token)."""
+    recycle_after: int | None = None
+    """Drop a worker's session after this many partitions (bounds memory, costs CPU)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +140,18 @@ class DatasetSummary:
 
 # ---------------------------------------------------------------- worker side
 
-_SESSIONS: dict[str, tuple[Index, Session]] = {}
+
+@dataclass(slots=True)
+class _Worker:
+    """This process's session for one job, and how many partitions it has run."""
+
+    token: str
+    index: Index
+    session: Session
+    runs: int = 0
+
+
+_WORKER: list[_Worker] = []  # at most one
 _SESSION_LOCK = threading.Lock()
 
 
@@ -146,21 +159,32 @@ def run_partition(context: JobContext, names: Sequence[str]) -> pa.Table:
     """Rows for one partition, with this worker's session for the job (made on first use).
 
     Threads of one worker process share the session one at a time; run Dask workers with
-    one thread each and as many processes as cores.
+    one thread each and as many processes as cores. With ``context.recycle_after`` the
+    session is dropped (and its memory freed) after that many partitions.
     """
     with _SESSION_LOCK:
-        found = _SESSIONS.get(context.token)
-        if found is None:
-            for _, (old, _session) in list(_SESSIONS.items()):
-                old.close()
-            _SESSIONS.clear()
+        worker = _WORKER[0] if _WORKER and _WORKER[0].token == context.token else None
+        if worker is None:
+            _drop_session()
             index = open_index(context.index)
-            found = _SESSIONS[context.token] = (index, Session(_lookup(index), context.matcher))
-        table = found[1].partition(names, all_versions=context.all_versions)
-        # What the session has learnt stays alive for the whole job: keep the cyclic garbage
-        # collector from rescanning it after every partition (it grows to millions of objects).
-        gc.freeze()
+            worker = _Worker(context.token, index, Session(_lookup(index), context.matcher))
+            _WORKER.append(worker)
+        table = worker.session.partition(names, all_versions=context.all_versions)
+        worker.runs += 1
+        if context.recycle_after is not None and worker.runs >= context.recycle_after:
+            _drop_session()
+        else:
+            # What the session has learnt stays alive for the job: keep the cyclic garbage
+            # collector from rescanning it after every partition (millions of objects).
+            gc.freeze()
         return table
+
+
+def _drop_session() -> None:
+    while _WORKER:
+        _WORKER.pop().index.close()
+    gc.unfreeze()
+    gc.collect()
 
 
 def _lookup(index: Index) -> Callable[[str], tuple[IndexEntry, ...]]:
@@ -188,6 +212,7 @@ def build_dataset(
     partition_size: int | None = None,
     advisories_until: datetime.date | None = None,
     index_date: datetime.date | None = None,
+    recycle_after: int | None = None,
     fresh: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> DatasetSummary:
@@ -195,8 +220,10 @@ def build_dataset(
 
     *index* must be a local git or directory index (workers reopen it by its path).
     *index_date* is the day the index snapshot was taken, when known (an index has no
-    publication dates; it is only recorded for the report). *fresh* discards finished parts
-    of an earlier run. Raises :class:`DatasetError`.
+    publication dates; it is only recorded for the report). *recycle_after* drops each
+    worker's memoised session after that many partitions, bounding memory on indexes too large
+    to learn whole (at the cost of learning again). *fresh* discards finished parts of an
+    earlier run. Raises :class:`DatasetError`.
     """
     started = time.perf_counter()
     crate_names = sorted(set(names)) if names is not None else sorted(index.names())
@@ -243,7 +270,11 @@ def build_dataset(
 
     report(len(done))
     context = JobContext(
-        index=index.source, matcher=matcher, all_versions=all_versions, token=token
+        index=index.source,
+        matcher=matcher,
+        all_versions=all_versions,
+        token=token,
+        recycle_after=recycle_after,
     )
     finished = len(done)
     results = executor.map_unordered(run_partition, context, [partitions[i] for i in todo])
@@ -279,6 +310,7 @@ def build_dataset(
         "popularity": _popularity_meta(popularity),
         "resolution_rules": RESOLUTION_RULES,
         "executor": executor.description,
+        "recycle_after": recycle_after,
         "crate_count": len(crate_names),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
