@@ -205,9 +205,9 @@ def render_markdown(analysis: Analysis, figures: dict[str, str], *, ext: str = "
     )
     lines += [
         f"The study ran `cargo deny check` on the latest version of {STUDY_CRATES:,} crates "
-        "with at least 50 downloads, with the advisory database of its day. The differences "
-        "come from the snapshots (index and advisory database dates, see Methods), not the "
-        "method: the rules are cargo-deny's.",
+        "with at least 50 downloads, with the advisory database of its day. Differences are "
+        "expected from the snapshots (index and advisory database dates) and from what is "
+        "resolved and counted (see Methods); the matching rules are cargo-deny's.",
         "",
     ]
     lines += _figure(figures, "views", "failed share per view", ext)
