@@ -33,13 +33,17 @@ def _group(downloads: int) -> int:
 
 def test_filters_views_and_groups_match_a_direct_count(tmp_path: Path) -> None:
     rows = synthetic_rows(300)
+    assert rows[3]["resolve_error"] is not None
+    rows[3]["yanked"] = True  # a yanked root: its own filter
     path = write_dataset(tmp_path / "d.parquet", rows)
     analysis = analyse(path, Options(min_downloads=50, bins=BINS))
     resolved = [r for r in rows if r["resolve_error"] is None]
     with_downloads = [r for r in resolved if r["crate_downloads"] is not None]
     kept = _kept(rows, 50)
+    assert analysis.filters[0].description.startswith("yanked versions are left out (every")
     assert [(f.before, f.after) for f in analysis.filters] == [
-        (300, len(resolved)),
+        (300, 299),
+        (299, len(resolved)),
         (len(resolved), len(with_downloads)),
         (len(with_downloads), len(kept)),
     ]

@@ -359,13 +359,29 @@ class _Analyser:
         all_versions = bool(self.meta.get("all_versions"))
         filters: list[Filter] = []
         total = int(self.scalar("SELECT count(*) FROM raw"))
+        yanked_roots = int(
+            self.scalar("SELECT count(*) FROM raw WHERE resolve_error IS NOT NULL AND yanked")
+        )
+        if yanked_roots:
+            filters.append(
+                Filter(
+                    description=(
+                        "yanked versions are left out (every version of the crate is yanked)"
+                        if not all_versions
+                        else "yanked versions are left out"
+                    )
+                    + ": Cargo refuses to select them, so they have no tree as a dependency",
+                    before=total,
+                    after=total - yanked_roots,
+                )
+            )
         con.execute("CREATE TEMP TABLE d AS SELECT * FROM raw WHERE resolve_error IS NULL")
         resolved = int(self.scalar("SELECT count(*) FROM d"))
         filters.append(
             Filter(
                 description="rows whose tree cannot be resolved (cargo would fail; see "
                 "resolve_error) are left out",
-                before=total,
+                before=total - yanked_roots,
                 after=resolved,
             )
         )
