@@ -7,10 +7,9 @@
 ``dev_only``, ``parents``, ``date``), and records the run's metadata in ``runs``.
 :func:`run_query` opens the catalog read-only, so a query can never change it.
 
->>> # doctest: +SKIP
->>> store_dataset(Path("catalog.duckdb"), Path("crates.parquet"))
+>>> store_dataset(Path("catalog.duckdb"), Path("crates.parquet"))  # doctest: +SKIP
 StoredTable(table='crates', rows=43451)
->>> run_query(Path("catalog.duckdb"), "SELECT count(*) AS n FROM crates").rows
+>>> run_query(Path("catalog.duckdb"), "SELECT count(*) AS n FROM crates").rows  # doctest: +SKIP
 [(43451,)]
 """
 

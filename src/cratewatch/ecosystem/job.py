@@ -10,9 +10,8 @@ read in order, the popularity columns are joined, and ``DATA.parquet`` is writte
 (temporary file, then rename) with the run's metadata in the Parquet key-value metadata
 (:data:`METADATA_KEY`), which the report's methods section reads.
 
->>> # doctest: +SKIP
->>> with open_index("index.git") as index, LocalExecutor(workers=2) as executor:
-...     summary = build_dataset(index=index, database=db, executor=executor,
+>>> with open_index("index.git") as index, LocalExecutor(workers=2) as pool:  # doctest: +SKIP
+...     summary = build_dataset(index=index, database=db, executor=pool,
 ...                             out=Path("crates.parquet"))
 """
 

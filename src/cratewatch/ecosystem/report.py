@@ -7,9 +7,8 @@ numbers) and ``plots/`` into a directory. The sections follow the study being re
 (its numbers are shown next to ours), then go further; whatever the data cannot support
 (downloads, dates) is said plainly instead of being left out silently.
 
->>> # doctest: +SKIP
->>> report = write_report(Path("crates.parquet"), Path("report"))
->>> report.markdown
+>>> report = write_report(Path("crates.parquet"), Path("report"))  # doctest: +SKIP
+>>> report.markdown  # doctest: +SKIP
 PosixPath('report/report.md')
 """
 
